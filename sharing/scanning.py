@@ -394,7 +394,8 @@ _FIRST_PERSON_RE = re.compile(
 _ATTACKER_RE = re.compile(
     r"\b(?:attackers?|attacker's|actors?|actor's|adversar(?:y|ies)|operators?|operator's"
     r"|resellers?|reseller's|resold|reselling|scrapers?|scraping|campaigns?|campaign's"
-    r"|clusters?|cluster's|botnets?|bots?|fraudsters?|abusers?|proxy|proxies|farms?|fake"
+    r"|(?<!serving )(?<!gpu )(?<!compute )(?<!inference )(?<!training )clusters?|cluster's"
+    r"|botnets?|bots?|fraudsters?|abusers?|proxy|proxies|farms?|fake"
     r"|marketplaces?|sellers?|they|their|them|criminals?|distillers?|vendor's|seller's)\b"
 )
 _SENTENCE_END_RE = re.compile(r"[.!?;](?=\s|$)|\n")
@@ -446,7 +447,8 @@ _RULES: tuple[_Rule, ...] = (
         "price.discount",
         _r(
             rf"\b{_PERCENT}\s?(?:off|discount|rebate)\b|\bdiscounts? of\s{_PERCENT}"
-            r"|\b(?:volume|enterprise|annual|committed[- ]use|partner|loyalty) (?:discount|rebate)s?\b"
+            r"|\b(?:volume|enterprise|annual|committed[- ]use|partner|loyalty)"
+            r" (?:discount|rebate)s?\b"
         ),
         "Describes a discount or rebate on prices.",
     ),
@@ -470,7 +472,8 @@ _RULES: tuple[_Rule, ...] = (
     _Rule(
         "price.amount",
         _r(
-            rf"\b(?:pric(?:e|es|ed|ing)|charg(?:e|es|ed|ing)|sell(?:s|ing)? (?:it |access )?(?:at|for))"
+            r"\b(?:pric(?:e|es|ed|ing)|charg(?:e|es|ed|ing)"
+            r"|sell(?:s|ing)? (?:it |access )?(?:at|for))"
             rf"\b[^.;\n]{{0,40}}?{_MONEY}"
         ),
         "States a price or a charge in money.",
@@ -632,7 +635,10 @@ _RULES: tuple[_Rule, ...] = (
     ),
     _Rule(
         "customer.count",
-        _r(rf"\b{_NUMBER}\s(?:\w+\s)?(?:customers|clients|enterprise accounts|paying accounts)\b"),
+        _r(
+            rf"\b{_NUMBER}\s(?:\w+\s){{0,2}}(?:customers|clients|enterprise accounts"
+            r"|paying accounts)\b"
+        ),
         "States a number of customers.",
     ),
     _Rule(
@@ -702,6 +708,8 @@ _RULES: tuple[_Rule, ...] = (
             r"|launch\w*|ship\w*|go(?:es)? live)\b"
             r"|\b(?:release|launch|ship|rollout|roll-out|ga|general availability|go-live|debut)"
             r"\s(?:date|window|(?:is |are )?(?:planned|scheduled|slated|targeted|due|set)\b)"
+            r"|\b(?:release|launch|rollout|debut)\b[^.;\n]{0,40}?\b(?:is|are|was) (?:planned"
+            r"|scheduled|slated|targeted|set|due)\b"
             r"|\bcode ?named?\b|\bunreleased (?:model|product|feature)s?\b"
         ),
         "Refers to an unreleased product or a launch schedule.",
