@@ -1,0 +1,112 @@
+"""RFC 8785 (JSON Canonicalization Scheme) for JSON without floats.
+
+Pure module: standard library only, so the offline verifier can use it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from json.encoder import encode_basestring
+from typing import Any
+
+# RFC 8785 numbers are IEEE 754 doubles; beyond this an integer has no exact canonical form.
+MAX_SAFE_INTEGER = 2**53 - 1
+
+# For text whose characters all lie below U+E000, code point order equals UTF-16 code unit order,
+# so the standard library's C encoder with sort_keys produces exactly the RFC 8785 bytes.
+_FAST_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+# A number token of 16 or more digits may be out of the safe range; such text takes the slow,
+# checked path. Strings may match too, which only costs speed.
+_LONG_NUMBER = re.compile(r"(?:^|[:,\[])-?[0-9]{16}")
+
+
+def _reject_float(text: str) -> Any:
+    raise ValueError(f"floats are not allowed: {text}")
+
+
+def _reject_constant(text: str) -> Any:
+    raise ValueError(f"{text} is not allowed")
+
+
+_DECODER = json.JSONDecoder(parse_float=_reject_float, parse_constant=_reject_constant)
+
+
+def canonicalize(obj: object) -> bytes:
+    """Return the RFC 8785 canonical UTF-8 bytes of ``obj``.
+
+    Raise ValueError for a float, a non-string key, an integer outside ±(2**53 - 1), a lone
+    surrogate, or any value that is not JSON.
+    """
+    parts: list[str] = []
+    try:
+        _encode(obj, parts.append)
+    except RecursionError as exc:
+        raise ValueError("JSON nested too deeply") from exc
+    try:
+        return "".join(parts).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError("strings must not contain lone surrogates") from exc
+
+
+def _encode(obj: object, emit: Any) -> None:
+    if obj is None:
+        emit("null")
+    elif obj is True:
+        emit("true")
+    elif obj is False:
+        emit("false")
+    elif isinstance(obj, str):
+        emit(encode_basestring(obj))
+    elif isinstance(obj, int):
+        if not -MAX_SAFE_INTEGER <= obj <= MAX_SAFE_INTEGER:
+            raise ValueError(f"integer {obj} is outside the JSON safe range")
+        emit(int.__repr__(obj))
+    elif isinstance(obj, float):
+        raise ValueError(f"floats are not allowed: {obj!r}")
+    elif isinstance(obj, list | tuple):
+        emit("[")
+        for i, item in enumerate(obj):
+            if i:
+                emit(",")
+            _encode(item, emit)
+        emit("]")
+    elif isinstance(obj, dict):
+        if not all(isinstance(key, str) for key in obj):
+            raise ValueError("object keys must be strings")
+        emit("{")
+        for i, key in enumerate(sorted(obj, key=_utf16_key)):
+            if i:
+                emit(",")
+            emit(encode_basestring(key))
+            emit(":")
+            _encode(obj[key], emit)
+        emit("}")
+    else:
+        raise ValueError(f"not a JSON value: {type(obj).__name__}")
+
+
+def _utf16_key(key: str) -> bytes:
+    try:
+        return key.encode("utf-16-be")
+    except UnicodeEncodeError as exc:
+        raise ValueError("keys must not contain lone surrogates") from exc
+
+
+def parse_canonical(data: bytes) -> Any:
+    """Return the JSON value of ``data`` if it is exactly RFC 8785 form, else raise ValueError."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError("not valid UTF-8") from exc
+    try:
+        obj = _DECODER.decode(text)
+        if not _LONG_NUMBER.search(text) and (text.isascii() or max(text) < "\ue000"):
+            canonical = _FAST_ENCODER.encode(obj) == text
+        else:
+            canonical = canonicalize(obj) == data
+    except RecursionError as exc:
+        raise ValueError("JSON nested too deeply") from exc
+    if not canonical:
+        raise ValueError("not in RFC 8785 canonical form")
+    return obj
