@@ -1,0 +1,325 @@
+"""Tests of the sensitive-content scanner (pure: no Django, no database)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sharing.scanning import (
+    CATEGORIES,
+    Finding,
+    Watchlist,
+    normalize,
+    normalize_term,
+    rules,
+    scan,
+    watchlist_term_hash,
+)
+
+DATA = Path(__file__).parent / "data"
+REPO = Path(__file__).resolve().parents[2]
+KEY = b"member-watchlist-key-0123456789ab"
+
+
+def _load(name: str) -> list[dict]:
+    with open(DATA / name, encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def _figures(records: list[dict]) -> tuple[float, float]:
+    sensitive = [r for r in records if r["sensitive"]]
+    clean = [r for r in records if not r["sensitive"]]
+    hits = sum(1 for r in sensitive if scan(r["text"]))
+    false_positives = sum(1 for r in clean if scan(r["text"]))
+    return hits / len(sensitive), false_positives / len(clean)
+
+
+def _categories(text: str) -> set[str]:
+    return {f.category for f in scan(text)}
+
+
+# --- quality on the labelled corpora -------------------------------------------------------
+
+
+def test_dev_corpus_recall_and_false_positive_rate() -> None:
+    records = _load("sensitive_dev_corpus.jsonl")
+    recall, fpr = _figures(records)
+    print(f"dev corpus: recall={recall:.3f} false_positive_rate={fpr:.3f} n={len(records)}")
+    assert recall >= 0.95
+    assert fpr <= 1 / 20
+
+
+def test_holdout_corpus_recall_and_false_positive_rate() -> None:
+    records = _load("scanner_holdout.jsonl")
+    recall, fpr = _figures(records)
+    print(f"holdout: recall={recall:.3f} false_positive_rate={fpr:.3f} n={len(records)}")
+    assert len(records) >= 60
+    assert {r["category"] for r in records if r["sensitive"]} == set(CATEGORIES)
+    assert recall >= 0.9
+    assert fpr <= 0.1
+
+
+def test_holdout_flags_the_labelled_category_on_most_sensitive_lines() -> None:
+    sensitive = [r for r in _load("scanner_holdout.jsonl") if r["sensitive"]]
+    right = sum(1 for r in sensitive if r["category"] in _categories(r["text"]))
+    assert right / len(sensitive) >= 0.85
+
+
+# --- one detection per category ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("Our API is priced at $3 per million output tokens.", "price"),
+        ("Enterprise customers get a 20% discount on annual commitments.", "price"),
+        ("It costs us $0.40 to serve a thousand requests.", "cost"),
+        ("Our gross margin on the API fell below 30 percent.", "cost"),
+        ("We operate 16,000 H100s for inference.", "capacity"),
+        ("Utilisation of our fleet is at 92% during peak hours.", "capacity"),
+        ("We serve 3 billion tokens a day.", "volume"),
+        ("The campaign was 2% of our total traffic.", "volume"),
+        ("Initech, a key enterprise customer, was affected.", "customer"),
+        ("We now have 1,400 paying customers in Europe.", "customer"),
+        ("Our ARR reached $900M this year.", "revenue"),
+        ("Monthly churn rose to 5%.", "revenue"),
+        ("We plan to launch a new coding model in Q2.", "roadmap"),
+        ("We intend to enter the Brazilian market next year.", "roadmap"),
+        ("Let's all agree to stop serving that hosting company.", "coordination"),
+        ("We could agree not to hire each other's red-team staff.", "coordination"),
+    ],
+)
+def test_each_category_is_detected(text: str, category: str) -> None:
+    assert category in _categories(text)
+
+
+def test_every_rule_has_a_stable_dotted_id_and_an_explanation() -> None:
+    for rule_id, explanation in rules():
+        category, _, name = rule_id.partition(".")
+        assert category in CATEGORIES and name
+        assert explanation and "\n" not in explanation
+
+
+# --- evasion -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("We have ８，０００ A100s in the fleet.", "capacity"),
+        ("Our list price is ＄２０ per seat per month.", "price"),
+        ("The plan costs ￥3000 per month per seat for our customers.", "price"),
+        ("We charge €\u200b2 per million tokens.", "price"),
+        ("We pro\u200bcess 900 mil\u00adlion requests a day.", "volume"),
+        ("We have twelve thousand GPUs reserved for the API.", "capacity"),
+        ("Churn was forty percent last year.", "revenue"),
+        ("We serve a million requests per hour.", "volume"),
+        ("We spend forty million a quarter on compute.", "cost"),
+        ("Our  ARR\u2060 is  USD\u00a0600M.", "revenue"),
+        ("Our list рrice is $20 per seat.", "price"),  # Cyrillic "р"
+        ("We charge $4 per million tokens on the batch tier.", "price"),
+    ],
+)
+def test_evasion_variants_are_detected(text: str, category: str) -> None:
+    assert category in _categories(text)
+
+
+@pytest.mark.parametrize(
+    ("words", "number"),
+    [
+        ("twelve thousand", "12000"),
+        ("forty percent", "40 percent"),
+        ("a million", "1000000"),
+        ("one hundred and twenty-five thousand", "125000"),
+        ("two and three", "2 and 3"),
+        ("nine hundred million", "900000000"),
+    ],
+)
+def test_number_words_are_read_as_numbers(words: str, number: str) -> None:
+    assert normalize(words).text == number
+
+
+def test_normalisation_folds_zero_width_width_case_and_whitespace() -> None:
+    norm = normalize("\ufeffOur\u200b  LIST\t\tprice: ＄２０")
+    assert norm.text == "our list price: $20"
+
+
+@given(st.text(max_size=80))
+def test_offset_map_always_points_into_the_original(text: str) -> None:
+    norm = normalize(text)
+    assert len(norm.spans) == len(norm.text)
+    for start, end in norm.spans:
+        assert 0 <= start < end <= len(text)
+    for finding in scan(text):
+        assert 0 <= finding.start < finding.end <= len(text)
+
+
+# --- attacker-side facts are technical -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The attacker created 4,000 accounts.",
+        "The cluster sent 2 million requests in 6 hours.",
+        "Requests came from 203.0.113.7 and 198.51.100.22.",
+        "The prompt asked the model to reveal its chain of thought step by step.",
+        "JA3 fingerprint e7d705a3286e19ea42f587b344ee6865 was seen in every session.",
+        "Peak was 400 requests per minute from the proxy.",
+        "They paid with prepaid cards.",
+        "The reseller charges $5 for a key.",
+        "The actor rented 64 GPUs from a bulk host to run the scraper.",
+        "We observed 1.5 million requests from the cluster over the weekend.",
+        "The operator's accounts consumed 40 million tokens in a week.",
+        "The proxy service advertises 10,000 residential IPs.",
+        "About 60% of the campaign's requests targeted coding tasks.",
+        "The key-selling marketplace lists about 3,000 stolen keys.",
+        "We blocked 4,000 accounts tied to the campaign.",
+    ],
+)
+def test_attacker_side_facts_are_not_flagged(text: str) -> None:
+    assert scan(text) == []
+
+
+def test_the_same_figure_said_of_the_member_is_flagged() -> None:
+    assert scan("We charge $5 for a key.")
+    assert scan("The reseller undercuts our list price of $20 per seat.")
+
+
+# --- spans ---------------------------------------------------------------------------------
+
+
+def test_span_refers_to_the_original_text_after_zero_width_characters() -> None:
+    text = "Note:\u200b\u200b\u200d our list price is \u200b$20 per seat."
+    findings = [f for f in scan(text) if f.rule == "price.per_unit_rate"]
+    assert findings
+    assert text[findings[0].start : findings[0].end] == "$20 per seat"
+    list_price = next(f for f in scan(text) if f.rule == "price.list_price")
+    assert text[list_price.start : list_price.end] == "list price"
+
+
+def test_span_of_a_number_word_covers_the_whole_phrase() -> None:
+    text = "We have twelve thousand GPUs."
+    finding = next(f for f in scan(text) if f.category == "capacity")
+    assert text[finding.start : finding.end] == "twelve thousand GPUs"
+
+
+def test_span_of_full_width_digits_is_the_full_width_text() -> None:
+    text = "We have ８，０００ A100s."
+    finding = next(f for f in scan(text) if f.category == "capacity")
+    assert text[finding.start : finding.end] == "８，０００ A100s"
+
+
+def test_findings_are_sorted_and_do_not_overlap_within_a_category() -> None:
+    text = (
+        "List price for the pro plan is $20 per seat per month, rising to $25 in January. "
+        "We plan to launch the new model in Q3 and intend to enter the EU market."
+    )
+    findings = scan(text)
+    assert [f.start for f in findings] == sorted(f.start for f in findings)
+    for category in CATEGORIES:
+        same = [f for f in findings if f.category == category]
+        for a, b in zip(same, same[1:], strict=False):
+            assert a.end <= b.start
+
+
+def test_redaction_markers_are_not_flagged() -> None:
+    assert scan("Our [REDACTED:price] and [REDACTED:revenue] were discussed.") == []
+
+
+def test_finding_to_dict_round_trips() -> None:
+    finding = scan("Our ARR is $5M.")[0]
+    assert isinstance(finding, Finding)
+    assert Finding(**finding.to_dict()) == finding
+    assert json.loads(json.dumps(finding.to_dict())) == finding.to_dict()
+
+
+# --- watchlist -----------------------------------------------------------------------------
+
+
+def test_watchlist_flags_a_term_without_holding_it() -> None:
+    watchlist = Watchlist.from_terms(KEY, ["Hooli Inc.", "Project Bluefin"])
+    assert "hooli" not in repr(watchlist).lower()
+    assert all("hooli" not in k and "hooli" not in v for k, v in watchlist.entries.items())
+    assert KEY.decode() not in repr(watchlist)
+    text = "Traffic from H\u200booli, INC. and ＰＲＯＪＥＣＴ   bluefin spiked."
+    findings = [f for f in scan(text, watchlist=watchlist) if f.rule.startswith("watchlist.")]
+    assert [text[f.start : f.end] for f in findings] == [
+        "H\u200booli, INC",
+        "ＰＲＯＪＥＣＴ   bluefin",
+    ]
+    for finding in findings:
+        assert finding.rule == "watchlist.customer"
+        assert "hooli" not in finding.explanation.lower()
+        assert "bluefin" not in finding.explanation.lower()
+
+
+def test_watchlist_hash_uses_scanning_normalisation() -> None:
+    assert normalize_term("  Project\u200b  BLUEFIN. ") == "project bluefin"
+    assert watchlist_term_hash("Project Bluefin", KEY) == watchlist_term_hash(
+        "ＰＲＯＪＥＣＴ\tbluefin", KEY
+    )
+    assert watchlist_term_hash("Project Bluefin", KEY) != watchlist_term_hash(
+        "Project Bluefin", b"another-key-of-32-bytes-000000000"
+    )
+
+
+def test_watchlist_built_from_hashes_reports_its_category() -> None:
+    digest = watchlist_term_hash("Nightjar", KEY)
+    watchlist = Watchlist(KEY, {digest: "roadmap"})
+    findings = scan("The Nightjar beta went well.", watchlist=watchlist)
+    assert [(f.category, f.rule) for f in findings] == [("roadmap", "watchlist.roadmap")]
+
+
+def test_watchlist_defaults_to_customer_and_rejects_bad_entries() -> None:
+    digest = watchlist_term_hash("Globex", KEY)
+    assert Watchlist(KEY, {digest: ""}).entries[digest] == "customer"
+    with pytest.raises(ValueError):
+        Watchlist(KEY, {"Globex": "customer"})
+    with pytest.raises(ValueError):
+        Watchlist(KEY, {digest: "gossip"})
+
+
+def test_watchlist_matches_windows_of_up_to_four_words_only() -> None:
+    watchlist = Watchlist.from_terms(KEY, ["alpha beta gamma delta", "one two three four five"])
+    assert scan("x alpha beta gamma delta y", watchlist=watchlist)
+    assert not scan("one two three four five", watchlist=watchlist)
+
+
+# --- CLI -----------------------------------------------------------------------------------
+
+
+def test_cli_reads_stdin_and_prints_one_json_object_per_line() -> None:
+    lines = "Our ARR is $5M.\nThe attacker created 4,000 accounts.\n"
+    proc = subprocess.run(
+        [sys.executable, "-m", "sharing.scanning"],
+        input=lines,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=True,
+    )
+    records = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [r["text"] for r in records] == lines.splitlines()
+    assert records[0]["findings"][0]["category"] == "revenue"
+    assert records[1]["findings"] == []
+
+
+def test_cli_reads_a_file(tmp_path: Path) -> None:
+    path = tmp_path / "lines.txt"
+    path.write_text("We have 8,000 A100s.\n", encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "sharing.scanning", str(path)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=True,
+    )
+    (record,) = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert {f["rule"] for f in record["findings"]} == {"capacity.accelerator_count"}
