@@ -1,0 +1,420 @@
+"""Redaction engine: apply the policy's field actions to a submission payload.
+
+Pure module (no Django). Actions are parsed with `governance.field_actions`, so policy validation
+and redaction read one grammar. The redaction report names the field, the action applied, the
+reason and the policy rule, never a removed or transformed-away value.
+
+Redaction is deterministic and idempotent: the report is ordered by field name, and redacting a
+redacted payload with the same plans returns it unchanged (``hmac:`` tokens, log10 buckets, IP
+networks, truncated timestamps, masks and ``[REDACTED:...]`` markers are recognised).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import re
+import unicodedata
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from governance import field_actions as fa
+from sharing.scanning import Finding, Watchlist, scan
+
+NO_RULE_REASON = "no rule: dropped by default"
+_TOKEN_RE = re.compile(r"^hmac:[A-Za-z0-9._-]+:[0-9a-f]{64}$")
+_KEY_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_BUCKET_RE = re.compile(r"^(?:0|-?\(?1e-?\d+-1e-?\d+\)?)$")
+_MAX_SCRUB_PASSES = 5
+
+Scanner = Callable[..., Sequence[Finding]]
+
+
+class RedactionError(ValueError):
+    """Raised when a payload cannot be redacted under the given plans (never names a value)."""
+
+
+@dataclass(frozen=True)
+class PseudonymKey:
+    """The forum's pseudonymisation key: an id printed in tokens and a secret never printed."""
+
+    key_id: str
+    secret: bytes = field(repr=False)
+
+    def __post_init__(self) -> None:
+        if not _KEY_ID_RE.match(self.key_id):
+            raise RedactionError("key_id must be 1-64 characters of [A-Za-z0-9._-]")
+        if len(self.secret) < 16:
+            raise RedactionError("pseudonymisation secret must be at least 16 bytes")
+
+
+@dataclass(frozen=True)
+class FieldPlan:
+    """What to do with one field: its datatype, the action string and the policy rule path."""
+
+    name: str
+    datatype: str
+    action: str
+    rule: str
+
+
+@dataclass(frozen=True)
+class RedactionResult:
+    """The redacted payload and its report ({"field", "action", "reason", "rule"} entries)."""
+
+    payload: dict
+    report: list[dict]
+
+
+# --------------------------------------------------------------------------------------------
+# Normalisation and pseudonyms
+
+
+def _text_form(value: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", value).casefold().split())
+
+
+def _parse_datetime(value: Any) -> datetime:
+    """Return `value` (datetime or ISO 8601 string) as an aware UTC datetime."""
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, str):
+        text = value.strip()
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            raise RedactionError("value is not an ISO 8601 datetime") from None
+    else:
+        raise RedactionError("value is not an ISO 8601 datetime")
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)  # naive timestamps are taken as UTC
+    return parsed.astimezone(UTC)
+
+
+def _format_datetime(value: datetime) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _ip_text(value: Any) -> str:
+    text = str(value).strip()
+    try:
+        if "/" in text:
+            return str(ipaddress.ip_network(text, strict=False))
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        raise RedactionError("value is not an IP address or network") from None
+
+
+def _domain_form(value: str) -> str:
+    text = unicodedata.normalize("NFKC", value).strip().casefold().rstrip(".")
+    try:
+        return text.encode("idna").decode("ascii")
+    except UnicodeError:
+        return text
+
+
+def normalize_value(value: Any, datatype: str) -> str:
+    """Return the canonical string of `value` for `datatype`, as hashed by pseudonymisation."""
+    if isinstance(value, bool) or value is None:
+        raise RedactionError("value cannot be normalised")
+    if datatype == "email":
+        text = unicodedata.normalize("NFKC", str(value)).strip().casefold()
+        local, sep, domain = text.rpartition("@")
+        return f"{local}{sep}{_domain_form(domain)}" if sep else text
+    if datatype == "domain":
+        return _domain_form(str(value))
+    if datatype in ("ipv4", "ipv6", "cidr"):
+        return _ip_text(value)
+    if datatype == "url":
+        text = unicodedata.normalize("NFKC", str(value)).strip()
+        parts = urlsplit(text)
+        return urlunsplit(
+            (parts.scheme.lower(), parts.netloc.lower(), parts.path, parts.query, parts.fragment)
+        )
+    if datatype == "sha256":
+        return str(value).strip().lower()
+    if datatype == "asn":
+        text = str(value).strip().upper().removeprefix("AS")
+        if not text.isdigit():
+            raise RedactionError("value is not an AS number")
+        return str(int(text))
+    if datatype in ("integer", "decimal"):
+        try:
+            number = Decimal(str(value).strip())
+        except InvalidOperation:
+            raise RedactionError("value is not a number") from None
+        if not number.is_finite():
+            raise RedactionError("value is not a finite number")
+        return format(number.normalize(), "f")
+    if datatype == "datetime":
+        return _format_datetime(_parse_datetime(value))
+    if datatype == "country":
+        return str(value).strip().upper()
+    return _text_form(str(value))
+
+
+def pseudonymize_value(value: Any, datatype: str, key: PseudonymKey) -> str:
+    """Return ``hmac:<key_id>:<hex>``, the keyed HMAC-SHA-256 of the normalised `value`."""
+    if isinstance(value, str) and _TOKEN_RE.match(value):
+        return value
+    try:
+        canonical = normalize_value(value, datatype)
+    except RedactionError:
+        # Already generalised or masked values (a network, a bucket) are hashed as text.
+        canonical = _text_form(str(value))
+    digest = hmac.new(key.secret, canonical.encode("utf-8"), hashlib.sha256).hexdigest()
+    return f"hmac:{key.key_id}:{digest}"
+
+
+# --------------------------------------------------------------------------------------------
+# Single actions
+
+
+def _mask(value: Any, keep: int) -> str:
+    text = str(value)
+    tail = text[-keep:] if keep else ""
+    return "*" * (len(text) - len(tail)) + tail
+
+
+def _generalize_ip(value: Any, family: str, prefix: int) -> str:
+    text = str(value).strip()
+    try:
+        network = ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        raise RedactionError("value is not an IP address or network") from None
+    if (network.version == 4) != (family == "ipv4"):
+        raise RedactionError(f"value is not an {family} address or network")
+    if network.prefixlen > prefix:
+        network = network.supernet(new_prefix=prefix)
+    return str(network)
+
+
+def _generalize_time(value: Any, grain: str) -> str:
+    moment = _parse_datetime(value)
+    if grain == "hour":
+        moment = moment.replace(minute=0, second=0, microsecond=0)
+    else:
+        moment = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+        if grain == "week":
+            moment -= timedelta(days=moment.weekday())  # Monday 00:00 UTC
+    return _format_datetime(moment)
+
+
+def _log10_bucket(value: Any) -> str:
+    if isinstance(value, str) and _BUCKET_RE.match(value.strip()):
+        return value.strip()
+    if isinstance(value, bool):
+        raise RedactionError("value is not a number")
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise RedactionError("value is not a number") from None
+    if not number.is_finite():
+        raise RedactionError("value is not a finite number")
+    if number == 0:
+        return "0"
+    exponent = number.copy_abs().adjusted()  # floor(log10(|x|)), exact
+    bucket = f"1e{exponent}-1e{exponent + 1}"
+    return f"-({bucket})" if number < 0 else bucket
+
+
+def _scrub(text: Any, scanner: Scanner, watchlist: Watchlist | None) -> tuple[str, list[str]]:
+    """Return `text` with every flagged span replaced, and the rule ids that fired."""
+    if not isinstance(text, str):
+        raise RedactionError("only text can be scrubbed")
+    fired: list[str] = []
+    # Repeat until the scanner is silent, so that scrubbing is idempotent even when a
+    # replacement changes the context of a neighbouring phrase.
+    for _ in range(_MAX_SCRUB_PASSES):
+        findings = sorted(scanner(text, watchlist=watchlist), key=lambda f: (f.start, -f.end))
+        if not findings:
+            break
+        fired.extend(f.rule for f in findings)
+        merged: list[list[Any]] = []
+        for f in findings:
+            if merged and f.start < merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], f.end)
+            else:
+                merged.append([f.start, f.end, f.category])
+        pieces, pos = [], 0
+        for start, end, category in merged:
+            pieces.append(text[pos:start])
+            pieces.append(f"[REDACTED:{category}]")
+            pos = end
+        pieces.append(text[pos:])
+        text = "".join(pieces)
+    else:
+        if scanner(text, watchlist=watchlist):
+            raise RedactionError("scrubbing did not converge")
+    return text, sorted(set(fired))
+
+
+def _apply_one(
+    value: Any,
+    action: fa.Action,
+    datatype: str,
+    key: PseudonymKey,
+    scanner: Scanner,
+    watchlist: Watchlist | None,
+) -> tuple[Any, list[str]]:
+    """Apply `action` to one scalar value; return the new value and scanner rules that fired."""
+    if value is None:
+        return None, []
+    if action.kind == fa.KEEP:
+        if datatype in fa.TEXT_DATATYPES and isinstance(value, str):
+            return _scrub(value, scanner, watchlist)
+        return value, []
+    if action.kind == fa.SCRUB:
+        return _scrub(value, scanner, watchlist)
+    if action.kind == fa.MASK:
+        return _mask(value, int(action.param)), []
+    if action.kind == fa.PSEUDONYMIZE:
+        return pseudonymize_value(value, datatype, key), []
+    family = action.ip_family
+    if family:
+        return _generalize_ip(value, family, int(action.prefix_len)), []
+    if action.param in fa.TIME_GRAINS:
+        return _generalize_time(value, str(action.param)), []
+    if action.param == "log10":
+        return _log10_bucket(value), []
+    raise RedactionError(f"action {action} cannot be applied")
+
+
+def _apply_field(
+    name: str,
+    value: Any,
+    action: fa.Action,
+    datatype: str,
+    key: PseudonymKey,
+    scanner: Scanner,
+    watchlist: Watchlist | None,
+) -> tuple[Any, list[str]]:
+    """Apply `action` to a field value, element by element for lists."""
+    try:
+        if isinstance(value, list):
+            out, fired = [], []
+            for item in value:
+                new, rules = _apply_one(item, action, datatype, key, scanner, watchlist)
+                out.append(new)
+                fired.extend(rules)
+            return out, sorted(set(fired))
+        if isinstance(value, dict):
+            raise RedactionError("nested objects are not redactable")
+        return _apply_one(value, action, datatype, key, scanner, watchlist)
+    except RedactionError as exc:
+        raise RedactionError(f"field {name!r} ({datatype}): {exc}") from None
+
+
+def _parse(plan: FieldPlan, action_text: str | None = None) -> fa.Action:
+    try:
+        return fa.check_action(plan.action if action_text is None else action_text, plan.datatype)
+    except fa.ActionError as exc:
+        raise RedactionError(f"field {plan.name!r}: {exc}") from None
+
+
+def _plans_by_name(plans: Sequence[FieldPlan]) -> dict[str, FieldPlan]:
+    by_name: dict[str, FieldPlan] = {}
+    for plan in plans:
+        if plan.name in by_name:
+            raise RedactionError(f"two plans for field {plan.name!r}")
+        by_name[plan.name] = plan
+    return by_name
+
+
+def _entry(name: str, action: str, reason: str, rule: str | None) -> dict:
+    return {"field": name, "action": action, "reason": reason, "rule": rule}
+
+
+def _reason(action: fa.Action, datatype: str, fired: list[str]) -> tuple[str, str]:
+    """Return the (reported action, reason) of a field redacted under `action`."""
+    if action.kind == fa.KEEP and datatype in fa.TEXT_DATATYPES:
+        if fired:
+            return fa.SCRUB, "kept by policy; scanner flagged " + ", ".join(fired)
+        return fa.KEEP, "policy: keep; scanner flagged nothing"
+    if action.kind == fa.SCRUB:
+        if fired:
+            return fa.SCRUB, "policy: scrub; scanner flagged " + ", ".join(fired)
+        return fa.SCRUB, "policy: scrub; scanner flagged nothing"
+    return str(action), f"policy: {action}"
+
+
+# --------------------------------------------------------------------------------------------
+# Public entry points
+
+
+def redact(
+    payload: dict,
+    plans: Sequence[FieldPlan],
+    *,
+    key: PseudonymKey,
+    scanner: Scanner = scan,
+    watchlist: Watchlist | None = None,
+) -> RedactionResult:
+    """Redact `payload` under `plans`; fields without a plan are dropped."""
+    by_name = _plans_by_name(plans)
+    out: dict[str, Any] = {}
+    report: list[dict] = []
+    for name in sorted(payload):
+        plan = by_name.get(name)
+        if plan is None:
+            report.append(_entry(name, fa.DROP, NO_RULE_REASON, None))
+            continue
+        action = _parse(plan)
+        if action.kind == fa.DROP:
+            report.append(_entry(name, fa.DROP, f"policy: {fa.DROP}", plan.rule))
+            continue
+        value, fired = _apply_field(
+            name, payload[name], action, plan.datatype, key, scanner, watchlist
+        )
+        out[name] = value
+        reported, reason = _reason(action, plan.datatype, fired)
+        report.append(_entry(name, reported, reason, plan.rule))
+    return RedactionResult(payload=out, report=report)
+
+
+def apply_extra_redactions(
+    result_payload: dict,
+    extra: Mapping[str, str],
+    plans: Sequence[FieldPlan],
+    *,
+    key: PseudonymKey,
+    scanner: Scanner = scan,
+    watchlist: Watchlist | None = None,
+) -> RedactionResult:
+    """Apply a reviewer's stricter actions to an already redacted payload.
+
+    Raise RedactionError when a field has no plan or an action is less strict than the planned
+    one. The report holds entries for the extra fields only; callers append it to the original.
+    """
+    by_name = _plans_by_name(plans)
+    actions: dict[str, fa.Action] = {}
+    for name in sorted(extra):
+        plan = by_name.get(name)
+        if plan is None:
+            raise RedactionError(f"field {name!r} has no plan: it is already dropped")
+        planned, wanted = _parse(plan), _parse(plan, extra[name])
+        if not fa.is_at_least_as_strict(wanted, planned):
+            raise RedactionError(
+                f"field {name!r}: {wanted} is less strict than the planned {planned}"
+            )
+        actions[name] = wanted
+    out = dict(result_payload)
+    report: list[dict] = []
+    for name, action in actions.items():
+        plan = by_name[name]
+        reason = f"reviewer: stricter than policy ({plan.action})"
+        if action.kind == fa.DROP:
+            out.pop(name, None)
+        elif name in out:
+            out[name], _ = _apply_field(
+                name, out[name], action, plan.datatype, key, scanner, watchlist
+            )
+        report.append(_entry(name, str(action), reason, plan.rule))
+    return RedactionResult(payload=out, report=report)
