@@ -1,0 +1,25 @@
+"""API token authentication: `Authorization: Bearer cr_...` (or `Token cr_...`)."""
+
+from __future__ import annotations
+
+from rest_framework import authentication, exceptions
+
+from governance.services import api_token_authenticate
+
+
+class ApiTokenAuthentication(authentication.BaseAuthentication):
+    keywords = ("bearer", "token")
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower().decode() not in self.keywords:
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed("Malformed Authorization header.")
+        token = api_token_authenticate(header[1].decode(errors="replace"))
+        if token is None:
+            raise exceptions.AuthenticationFailed("Invalid or revoked API token.")
+        return token.user, token
+
+    def authenticate_header(self, request) -> str:
+        return 'Bearer realm="clearroom"'

@@ -1,0 +1,65 @@
+"""Demo organizations and users (`manage.py seed_demo`). Demo passwords are for demos only."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from audit.actors import SYSTEM
+from governance.models import Membership, Organization
+from governance.roles import OrgKind, Role
+from governance.services import membership_create, organization_create
+
+DEMO_PASSWORD = "clearroom-demo-2026"
+
+ORGANIZATIONS = [
+    ("forum", "Frontier AI Security Forum — Secretariat", OrgKind.SECRETARIAT),
+    ("competition-authority", "Competition Authority (demo regulator)", OrgKind.REGULATOR),
+    ("northwind", "Northwind AI", OrgKind.MEMBER),
+    ("halcyon", "Halcyon Labs", OrgKind.MEMBER),
+    ("meridian", "Meridian Systems", OrgKind.MEMBER),
+]
+
+# username, first name, last name, org slug, role
+USERS = [
+    ("counsel", "Cora", "Counsel", "forum", Role.COUNSEL),
+    ("regulator", "Reza", "Regulator", "competition-authority", Role.REGULATOR),
+]
+for _slug, _name in (("northwind", "Northwind"), ("halcyon", "Halcyon"), ("meridian", "Meridian")):
+    USERS += [
+        (f"{_slug}-analyst", "Ana", f"Lyst ({_name})", _slug, Role.ANALYST),
+        (f"{_slug}-admin", "Adam", f"Admin ({_name})", _slug, Role.MEMBER_ADMIN),
+        (f"{_slug}-legal", "Lena", f"Legal ({_name})", _slug, Role.LEGAL_REVIEWER),
+    ]
+
+
+@transaction.atomic
+def seed(stdout=None) -> dict[str, int]:
+    """Create the demo organizations and users when missing; return what was created."""
+    created = {"organizations": 0, "users": 0}
+    orgs: dict[str, Organization] = {}
+    for slug, name, kind in ORGANIZATIONS:
+        org = Organization.objects.filter(slug=slug).first()
+        if org is None:
+            org = organization_create(actor=SYSTEM, slug=slug, name=name, kind=kind)
+            created["organizations"] += 1
+        orgs[slug] = org
+    User = get_user_model()
+    for username, first, last, slug, role in USERS:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User.objects.create_user(
+                username=username,
+                password=DEMO_PASSWORD,
+                first_name=first,
+                last_name=last,
+                email=f"{username}@demo.invalid",
+            )
+            created["users"] += 1
+        if not Membership.objects.filter(user=user, organization=orgs[slug]).exists():
+            membership_create(actor=SYSTEM, user=user, organization=orgs[slug], role=role)
+    if stdout is not None:
+        stdout.write(
+            f"organizations created: {created['organizations']}, users created: {created['users']}"
+        )
+    return created

@@ -1,0 +1,34 @@
+"""Run a real Celery worker on Redis inside a test (celery.contrib.testing)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+
+from celery.contrib.testing.worker import start_worker
+
+from config.celery import app
+
+BROKER = os.environ.get("CELERY_TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
+
+
+def _reset_pool() -> None:
+    # The producer pool is bound to the broker URL it was created with; drop it so the next
+    # send connects to the URL now configured.
+    if app._pool is not None:
+        app._pool.force_close_all()
+        app._pool = None
+
+
+@contextlib.contextmanager
+def redis_worker():
+    """Point the app at the Redis broker, start an in-process worker, and restore after."""
+    saved = {k: app.conf[k] for k in ("broker_url", "task_always_eager")}
+    app.conf.update(broker_url=BROKER, task_always_eager=False)
+    _reset_pool()
+    try:
+        with start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING"):
+            yield app
+    finally:
+        app.conf.update(saved)
+        _reset_pool()

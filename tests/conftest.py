@@ -1,0 +1,82 @@
+"""Shared fixtures: organizations and users for each role, an outsider, and test plumbing."""
+
+from __future__ import annotations
+
+import pytest
+from django.db.backends.postgresql.operations import DatabaseOperations
+
+from governance.roles import OrgKind, Role
+
+_original_sql_flush = DatabaseOperations.sql_flush
+
+
+def _sql_flush_past_audit_triggers(
+    self, style, tables, *, reset_sequences=False, allow_cascade=False
+):
+    """Let the test runner empty the append-only audit tables between transactional tests.
+
+    Only a superuser can set session_replication_role (the test database's owner); the app's
+    own database role cannot, so this does not weaken the triggers in production.
+    """
+    statements = _original_sql_flush(
+        self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+    )
+    if not statements:
+        return statements
+    return [
+        "SET session_replication_role = replica;",
+        *statements,
+        "SET session_replication_role = DEFAULT;",
+    ]
+
+
+DatabaseOperations.sql_flush = _sql_flush_past_audit_triggers
+
+
+@pytest.fixture
+def make_org(db):
+    from tests.factories import OrganizationFactory
+
+    return OrganizationFactory
+
+
+@pytest.fixture
+def make_user(db):
+    from tests.factories import member_user
+
+    return member_user
+
+
+@pytest.fixture
+def orgs(db):
+    """Two member labs (alice's and charlie's), the secretariat and a regulator."""
+    from tests.factories import OrganizationFactory
+
+    return {
+        "acme": OrganizationFactory(slug="acme", name="Acme AI", kind=OrgKind.MEMBER),
+        "globex": OrganizationFactory(slug="globex", name="Globex Labs", kind=OrgKind.MEMBER),
+        "initech": OrganizationFactory(slug="initech", name="Initech", kind=OrgKind.MEMBER),
+        "forum": OrganizationFactory(slug="forum", name="Forum", kind=OrgKind.SECRETARIAT),
+        "regulator": OrganizationFactory(
+            slug="authority", name="Authority", kind=OrgKind.REGULATOR
+        ),
+    }
+
+
+@pytest.fixture
+def users(orgs):
+    """One user per role at Acme, counsel, a regulator, and Globex users (other org)."""
+    from tests.factories import member_user
+
+    return {
+        "analyst": member_user("acme-analyst", orgs["acme"], Role.ANALYST),
+        "member_admin": member_user("acme-admin", orgs["acme"], Role.MEMBER_ADMIN),
+        "legal_reviewer": member_user("acme-legal", orgs["acme"], Role.LEGAL_REVIEWER),
+        "counsel": member_user("counsel", orgs["forum"], Role.COUNSEL),
+        "counsel2": member_user("counsel2", orgs["forum"], Role.COUNSEL),
+        "regulator": member_user("regulator", orgs["regulator"], Role.REGULATOR),
+        "other_analyst": member_user("globex-analyst", orgs["globex"], Role.ANALYST),
+        "other_admin": member_user("globex-admin", orgs["globex"], Role.MEMBER_ADMIN),
+        "other_legal": member_user("globex-legal", orgs["globex"], Role.LEGAL_REVIEWER),
+        "third_analyst": member_user("initech-analyst", orgs["initech"], Role.ANALYST),
+    }

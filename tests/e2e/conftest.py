@@ -1,0 +1,66 @@
+"""Real-browser tests: Playwright drives the system Chromium against a live server."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make for
+# setup are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }
+
+
+@pytest.fixture
+def demo(transactional_db):
+    """Seed the demo data, as `make run` does."""
+    from django.core.management import call_command
+
+    with open(os.devnull, "w") as sink:
+        call_command("seed_demo", "--force", stdout=sink)
+
+
+@pytest.fixture(autouse=True)
+def _screenshot_on_failure(request):
+    yield
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed and "page" in request.fixturenames:
+        page = request.getfixturevalue("page")
+        out = Path("test-results") / f"{request.node.name}.png"
+        out.parent.mkdir(exist_ok=True)
+        page.screenshot(path=str(out), full_page=True)
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)
+
+
+def login(page, live_server, username: str, password: str) -> None:
+    """Log in through the login form."""
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
