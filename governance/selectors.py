@@ -1,0 +1,164 @@
+"""Reads on the indicator-type catalog and policy versions, scoped to the acting user."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from config.errors import AccessDenied, NotFound
+from governance import policy_language
+from governance.models import (
+    IndicatorType,
+    Organization,
+    OrgOverride,
+    PolicyStatus,
+    PolicyVersion,
+)
+from governance.permissions import can, memberships, organizations_with
+from governance.roles import Capability, OrgKind
+
+DECIDED_STATUSES = (PolicyStatus.APPROVED, PolicyStatus.SUPERSEDED, PolicyStatus.RETIRED)
+
+
+def policy_version_in_force(*, at: datetime | None = None) -> PolicyVersion | None:
+    """Return the approved (or since superseded/retired) version in force at `at` (default now)."""
+    at = at or timezone.now()
+    return (
+        PolicyVersion.objects.select_related("policy", "drafted_by", "decided_by")
+        .filter(status__in=DECIDED_STATUSES, effective_from__lte=at)
+        .filter(Q(effective_until__isnull=True) | Q(effective_until__gt=at))
+        .order_by("-effective_from", "-number")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class EffectiveRule:
+    policy_version: PolicyVersion
+    type_key: str
+    rule: dict
+    rule_path: str
+    field_plan: list
+    overridden: bool
+
+
+def effective_rule(
+    *, organization: Organization, indicator_type: IndicatorType, at: datetime | None = None
+) -> tuple[EffectiveRule | None, str | None]:
+    """Return the rule under which `organization` may share `indicator_type`, or why it may not.
+
+    Deny by default: no version in force, a type the version does not share, a type whose schema
+    changed after the version was approved, or an override that withdraws the type all refuse.
+    """
+    version = policy_version_in_force(at=at)
+    key = indicator_type.key
+    if version is None:
+        return None, "no policy version is in force"
+    base = policy_language.resolve_rule(version.rules, key)
+    if base is None or not indicator_type.is_active:
+        return None, f"the policy in force does not allow sharing {key}"
+    pinned = (version.type_schema_versions or {}).get(key)
+    if pinned != indicator_type.schema_version:
+        return None, (
+            f"{key}'s schema changed (v{indicator_type.schema_version}) after policy "
+            f"v{version.number} was approved for v{pinned}: not shareable until counsel "
+            "approves a version covering it"
+        )
+    override = (
+        OrgOverride.objects.filter(organization=organization)
+        .values_list("rules", flat=True)
+        .first()
+        or {}
+    ).get(key)
+    rule = base
+    if override:
+        rule = policy_language.apply_override(base, override)
+        if rule.get("share") is not True:
+            return None, f"your organization's override does not share {key}"
+    plan = policy_language.field_plan(rule, key, indicator_type.fields)
+    return (
+        EffectiveRule(
+            policy_version=version,
+            type_key=key,
+            rule=rule,
+            rule_path=f"indicator_types.{key}",
+            field_plan=plan,
+            overridden=bool(override),
+        ),
+        None,
+    )
+
+
+def _require_member_of_forum(actor) -> None:
+    if not memberships(actor):
+        raise AccessDenied("You need a role in an organization to see this.")
+
+
+def indicator_type_list(*, actor) -> QuerySet[IndicatorType]:
+    """Return the active indicator types (the catalog is visible to every forum participant)."""
+    _require_member_of_forum(actor)
+    return IndicatorType.objects.filter(is_active=True).order_by("name")
+
+
+def indicator_type_get(*, actor, key: str) -> IndicatorType:
+    """Return the active indicator type `key`."""
+    found = indicator_type_list(actor=actor).filter(key=key).first()
+    if found is None:
+        raise NotFound(f"No indicator type {key!r}.")
+    return found
+
+
+def catalog_fields(*, types=None) -> dict[str, list[dict]]:
+    """Return {type key: field specs} of the active catalog (the shape policy validation takes)."""
+    rows = types if types is not None else IndicatorType.objects.filter(is_active=True)
+    return {t.key: t.fields for t in rows}
+
+
+def member_org_slugs() -> list[str]:
+    """Return the slugs of the active member labs (the organizations an audience may name)."""
+    return list(
+        Organization.objects.filter(kind=OrgKind.MEMBER, is_active=True)
+        .order_by("slug")
+        .values_list("slug", flat=True)
+    )
+
+
+def _may_read_policy(actor) -> bool:
+    return any(
+        can(actor, cap)
+        for cap in (Capability.DRAFT_POLICY, Capability.APPROVE_POLICY, Capability.READ_AUDIT)
+    )
+
+
+def policy_version_list(*, actor) -> QuerySet[PolicyVersion]:
+    """Return every policy version, for those who draft, approve or oversee policy."""
+    if not _may_read_policy(actor):
+        raise AccessDenied("You are not allowed to read policy versions.")
+    return PolicyVersion.objects.select_related("policy", "drafted_by", "decided_by").order_by(
+        "-number"
+    )
+
+
+def policy_version_get(*, actor, pk: int) -> PolicyVersion:
+    """Return one policy version."""
+    found = policy_version_list(actor=actor).filter(pk=pk).first()
+    if found is None:
+        raise NotFound(f"No policy version {pk}.")
+    return found
+
+
+def policy_in_force_for(*, actor, at: datetime | None = None) -> PolicyVersion | None:
+    """Return the version in force at `at` for counsel, regulators and policy drafters."""
+    if not _may_read_policy(actor):
+        raise AccessDenied("You are not allowed to read the policy in force.")
+    return policy_version_in_force(at=at)
+
+
+def org_override_get(*, actor, organization: Organization) -> OrgOverride | None:
+    """Return `organization`'s override, for its member admins."""
+    if organization not in organizations_with(actor, Capability.SET_OVERRIDE):
+        raise AccessDenied("You may only see your own organization's overrides.")
+    return OrgOverride.objects.filter(organization=organization).first()
