@@ -354,7 +354,8 @@ def _watchlist_findings(detect: str, norm: NormalizedText, watchlist: Watchlist)
 # --------------------------------------------------------------------------------------------
 # Detectors
 
-_NUM = r"\d[\d,]*(?:\.\d+)?"
+# The lookbehind anchors numbers at their first digit, keeping long digit runs linear.
+_NUM = r"(?<![\d,.])\d[\d,]*+(?:\.\d+)?"
 _SCALE = r"(?:\s?(?:k|m|mm|bn|b|thousand|million|billion|trillion)\b)?"
 _NUMBER = rf"(?:{_NUM}{_SCALE})"
 _MONEY = (
@@ -615,8 +616,8 @@ _RULES: tuple[_Rule, ...] = (
     _Rule(
         "customer.named",
         _r(
-            r"\b[\w&.-]+(?:,| is) (?:a|an|one of our|our) (?:(?:key|big|large|major|new|paying"
-            r"|long-standing|longtime|existing|enterprise|government|corporate|strategic"
+            r"(?<![\w&.-])[\w&.-]++(?:,| is) (?:a|an|one of our|our) "
+            r"(?:(?:key|big|large|major|new|paying|long-standing|longtime|existing|enterprise|government|corporate|strategic"
             r"|important|biggest|largest) ){0,2}(?:customers?|clients?)\b"
             r"|\b(?:customers?|clients?) (?:named|called|such as|including|like)\b"
         ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -323,3 +324,13 @@ def test_cli_reads_a_file(tmp_path: Path) -> None:
     )
     (record,) = [json.loads(line) for line in proc.stdout.splitlines()]
     assert {f["rule"] for f in record["findings"]} == {"capacity.accelerator_count"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["1" * 20000 + " " + "9," * 5000, "a." * 10000, "1." * 10000, "a-b" * 5000, "one " * 5000],
+)
+def test_pathological_input_is_scanned_quickly(text: str) -> None:
+    started = time.perf_counter()
+    scan(text)
+    assert time.perf_counter() - started < 2.0
