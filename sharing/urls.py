@@ -1,1 +1,6 @@
-urlpatterns: list = []
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("sharing.urls_submissions")),
+    path("", include("sharing.urls_review")),
+]

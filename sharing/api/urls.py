@@ -1,1 +1,6 @@
-urlpatterns: list = []
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("sharing.api.urls_submissions")),
+    path("", include("sharing.api.urls_review")),
+]
