@@ -1,0 +1,385 @@
+"""Verify a Clearroom audit export offline: ``python -m audit.verify BUNDLE --key PUBKEY``.
+
+Needs only the standard library and ``cryptography``, and trusts only the key the regulator
+passes with ``--key``. Exit status: 0 verified, 1 verification failed, 2 usage or unreadable
+file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import re
+import sys
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from audit.bundle import ENTRIES, MANIFEST, PREFIX, PROOFS, ZERO_HASH, Bundle, BundleError
+from audit.canonical import parse_canonical
+from audit.merkle import Frontier, verify_consistency
+from audit.signed_note import (
+    ALG_ED25519,
+    Checkpoint,
+    NoteError,
+    Verifier,
+    open_note,
+    parse_checkpoint,
+    parse_verifier_key,
+    split_note,
+)
+
+_KEYS = ("action", "actor", "data", "object", "prev", "recorded_at", "seq", "v")
+_ACTOR_KEYS = ("org", "role", "user_id", "username")
+_OBJECT_KEYS = ("id", "type")
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+_RECORDED_AT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z")
+
+
+@dataclass
+class Report:
+    """The outcome of verifying one bundle."""
+
+    ok: bool
+    entries: int = 0
+    checkpoints_checked: int = 0
+    first_bad_seq: int | None = None
+    reason: str = ""
+    from_seq: int | None = None
+    to_seq: int | None = None
+    consistent_with: int | None = None
+
+    def summary(self) -> str:
+        """Return the one line the command prints."""
+        if not self.ok:
+            where = "" if self.first_bad_seq is None else f" at seq {self.first_bad_seq}"
+            return f"FAIL{where}: {self.reason}"
+        line = (
+            f"OK: {self.entries} entries seq {self.from_seq}..{self.to_seq}, "
+            f"{self.checkpoints_checked} checkpoints verified"
+        )
+        if self.consistent_with is not None:
+            line += f", consistent with checkpoint of size {self.consistent_with}"
+        return line
+
+
+class _Fail(Exception):
+    def __init__(self, reason: str, seq: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.seq = seq
+
+
+def _is_int(value: object) -> bool:
+    return type(value) is int
+
+
+def _opt_str(value: object) -> bool:
+    return value is None or type(value) is str
+
+
+def entry_problem(entry: Any) -> str | None:
+    """Return what is wrong with the shape of a parsed leaf, or None if it is well formed."""
+    if type(entry) is not dict or tuple(entry) != _KEYS:
+        return f"an entry must be an object with exactly the keys {', '.join(_KEYS)}"
+    if entry["v"] != 1 or not _is_int(entry["v"]):
+        return f"unsupported entry version {entry['v']!r}"
+    if not _is_int(entry["seq"]) or entry["seq"] < 0:
+        return "seq must be a non-negative integer"
+    if type(entry["prev"]) is not str or not _HEX64.fullmatch(entry["prev"]):
+        return "prev must be 64 lowercase hex digits"
+    if type(entry["recorded_at"]) is not str or not _RECORDED_AT.fullmatch(entry["recorded_at"]):
+        return "recorded_at must be YYYY-MM-DDTHH:MM:SS.ffffffZ"
+    actor = entry["actor"]
+    if (
+        type(actor) is not dict
+        or tuple(actor) != _ACTOR_KEYS
+        or not (actor["user_id"] is None or _is_int(actor["user_id"]))
+        or type(actor["username"]) is not str
+        or not _opt_str(actor["org"])
+        or not _opt_str(actor["role"])
+    ):
+        return "actor must be {user_id: int|null, username: str, org: str|null, role: str|null}"
+    if type(entry["action"]) is not str or not entry["action"]:
+        return "action must be a non-empty string"
+    obj = entry["object"]
+    if type(obj) is not dict or tuple(obj) != _OBJECT_KEYS or not all(map(_opt_str, obj.values())):
+        return "object must be {type: str|null, id: str|null}"
+    if type(entry["data"]) is not dict:
+        return "data must be an object"
+    return None
+
+
+def _load_json(bundle: Bundle, name: str) -> Any:
+    try:
+        return json.loads(bundle.read(name))
+    except ValueError as exc:
+        raise _Fail(f"{name} is not valid JSON") from exc
+
+
+def _check_manifest(bundle: Bundle) -> dict[str, Any]:
+    try:
+        manifest = bundle.manifest()
+    except BundleError as exc:
+        raise _Fail(str(exc)) from exc
+    files: dict[str, str] = manifest["files"]
+    for required in (ENTRIES, PREFIX, PROOFS):
+        if required not in files:
+            raise _Fail(f"manifest.json does not list {required}")
+    present = set(bundle.names) - {MANIFEST}
+    if present != set(files):
+        extra, missing = sorted(present - set(files)), sorted(set(files) - present)
+        raise _Fail(f"manifest does not match the bundle (unlisted {extra}, missing {missing})")
+    for name in sorted(files):
+        if name != ENTRIES and bundle.sha256(name) != files[name]:
+            raise _Fail(f"{name} does not match its SHA-256 in manifest.json")
+    return manifest
+
+
+def _load_prefix(bundle: Bundle) -> tuple[Frontier, str]:
+    prefix = _load_json(bundle, PREFIX)
+    if not isinstance(prefix, dict) or set(prefix) != {"size", "frontier", "prev"}:
+        raise _Fail("prefix.json must hold size, frontier and prev")
+    try:
+        frontier = Frontier.from_json({"size": prefix["size"], "hashes": prefix["frontier"]})
+    except ValueError as exc:
+        raise _Fail(f"prefix.json: {exc}") from exc
+    prev = prefix["prev"]
+    if (
+        type(prev) is not str
+        or not _HEX64.fullmatch(prev)
+        or (frontier.size == 0) != (prev == ZERO_HASH)
+    ):
+        raise _Fail("prefix.json prev must be the hash of the leaf before the range")
+    return frontier, prev
+
+
+def _load_checkpoints(
+    bundle: Bundle, verifier: Verifier, origin: str, from_seq: int
+) -> dict[int, Checkpoint]:
+    checkpoints = {}
+    for size, name in sorted(bundle.checkpoint_names().items()):
+        try:
+            body, _ = open_note(bundle.read(name).decode("utf-8"), [verifier])
+            checkpoint = parse_checkpoint(body)
+        except (NoteError, UnicodeDecodeError) as exc:
+            raise _Fail(f"{name}: {exc}") from exc
+        if checkpoint.size != size or checkpoint.origin != origin:
+            raise _Fail(f"{name} is signed for {checkpoint.origin} size {checkpoint.size}")
+        if size <= from_seq:
+            raise _Fail(f"{name} lies before the exported range")
+        checkpoints[size] = checkpoint
+    if not checkpoints:
+        raise _Fail("the bundle holds no checkpoint")
+    return checkpoints
+
+
+def _load_proofs(bundle: Bundle) -> dict[int, tuple[int, list[bytes]]]:
+    proofs = _load_json(bundle, PROOFS)
+    found = {}
+    try:
+        for item in proofs:
+            hashes = item["proof"]
+            if not all(type(h) is str and _HEX64.fullmatch(h) for h in hashes):
+                raise ValueError
+            if not (_is_int(item["old_size"]) and _is_int(item["new_size"])):
+                raise ValueError
+            found[item["old_size"]] = (item["new_size"], [bytes.fromhex(h) for h in hashes])
+    except (TypeError, KeyError, ValueError) as exc:
+        raise _Fail("proofs.json must be a list of {old_size, new_size, proof: [hex]}") from exc
+    return found
+
+
+def _scan_entries(
+    bundle: Bundle,
+    frontier: Frontier,
+    prev_hex: str,
+    final_size: int,
+    wanted: set[int],
+    digest: Any,
+) -> dict[int, bytes]:
+    """Check every line and return the recomputed Merkle root at each size in ``wanted``."""
+    roots: dict[int, bytes] = {}
+    if frontier.size in wanted:
+        roots[frontier.size] = frontier.root()
+    sha256 = hashlib.sha256
+    append = frontier.append
+    start = seq = frontier.size
+    pending: int | None = None  # seq whose prev broke; the next line says which entry changed
+    last_line = b""
+    last_prev = ""
+    lines = bundle.entry_lines(digest)
+    try:
+        for line in lines:
+            if seq >= final_size:
+                raise _Fail(
+                    f"entries go beyond the final signed checkpoint (size {final_size})", seq
+                )
+            try:
+                entry = parse_canonical(line)
+            except ValueError as exc:
+                raise _Fail(f"entry is not canonical JSON ({exc})", pending or seq) from exc
+            problem = entry_problem(entry)
+            if problem:
+                raise _Fail(problem, pending or seq)
+            found, prev = entry["seq"], entry["prev"]
+            if pending is not None:
+                if found == seq and prev == prev_hex:
+                    raise _Fail(
+                        f"entry was altered: its hash no longer matches the prev recorded by "
+                        f"seq {pending}",
+                        pending - 1,
+                    )
+                raise _Fail(f"prev does not match the hash of seq {pending - 1}", pending)
+            if found != seq:
+                if found == seq - 1 and prev == last_prev and line != last_line:
+                    raise _Fail(f"two different entries claim seq {found}", found)
+                if found < seq:
+                    raise _Fail(f"expected seq {seq}, found seq {found} again (out of order)", seq)
+                raise _Fail(f"seq {seq} is missing (found seq {found})", seq)
+            leaf = sha256(b"\x00" + line).digest()
+            if prev != prev_hex:
+                if seq == start:
+                    raise _Fail("prev does not match prefix.json (hash of the seq before)", seq)
+                pending = seq
+            append(leaf)
+            prev_hex, last_prev, last_line = leaf.hex(), prev, line
+            seq += 1
+            if seq in wanted:
+                roots[seq] = frontier.root()
+    except BundleError as exc:
+        raise _Fail(str(exc), seq - 1) from exc
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise _Fail(f"entries.jsonl is corrupt in the zip ({exc})", seq) from exc
+    if pending is not None:
+        raise _Fail(
+            f"seq {pending - 1} or the prev of seq {pending} was altered (the chain breaks there)",
+            pending - 1,
+        )
+    if seq < final_size:
+        raise _Fail(f"entries end early: the final signed checkpoint covers {final_size}", seq)
+    return roots
+
+
+def _first_root_mismatch(
+    checkpoints: dict[int, Checkpoint], roots: dict[int, bytes], from_seq: int
+) -> None:
+    good = from_seq
+    for size in sorted(checkpoints):
+        if roots[size] != checkpoints[size].root:
+            raise _Fail(
+                f"the Merkle root of the first {size} entries is not the signed one: an entry "
+                f"in seq {good}..{size - 1} differs from what was signed",
+                good,
+            )
+        good = size
+
+
+def verify_bundle(
+    path: str | Path | IO[bytes], verifier_key_text: str, since_text: str | None = None
+) -> Report:
+    """Verify the bundle at ``path`` against the trusted key and optional older checkpoint.
+
+    Raise ValueError for a malformed key or ``since_text``, and OSError or
+    ``zipfile.BadZipFile`` when the bundle cannot be opened; report everything else.
+    """
+    verifier = parse_verifier_key(verifier_key_text)
+    if verifier.alg != ALG_ED25519:
+        raise NoteError("--key must be the log's Ed25519 note key (type 0x01)")
+    if since_text is not None:
+        body, _ = split_note(since_text)
+        parse_checkpoint(body)
+    report = Report(ok=False)
+    with Bundle(path) as bundle:
+        try:
+            _verify(bundle, verifier, since_text, report)
+        except _Fail as failure:
+            report.reason, report.first_bad_seq = failure.reason, failure.seq
+            return report
+        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+            report.reason = f"the zip file is corrupt ({exc})"
+            return report
+    report.ok = True
+    return report
+
+
+def _verify(bundle: Bundle, verifier: Verifier, since_text: str | None, report: Report) -> None:
+    manifest = _check_manifest(bundle)
+    origin = manifest["origin"]
+    frontier, prev = _load_prefix(bundle)
+    from_seq = frontier.size
+    if manifest["from_seq"] != from_seq:
+        raise _Fail("manifest.json from_seq does not match prefix.json")
+    checkpoints = _load_checkpoints(bundle, verifier, origin, from_seq)
+    report.checkpoints_checked = len(checkpoints)
+    final = checkpoints[max(checkpoints)]
+    proofs = _load_proofs(bundle)
+    old: Checkpoint | None = None
+    if since_text is not None:
+        try:
+            old = parse_checkpoint(open_note(since_text, [verifier])[0])
+        except NoteError as exc:
+            raise _Fail(f"the --since checkpoint: {exc}") from exc
+        if old.origin != final.origin:
+            raise _Fail(f"the --since checkpoint is for another log ({old.origin})")
+        if old.size > final.size:
+            raise _Fail(f"the bundle ends at size {final.size}, before your size {old.size}")
+    wanted = set(checkpoints)
+    if old is not None and old.size >= from_seq:
+        wanted.add(old.size)
+
+    digest = hashlib.sha256()
+    roots = _scan_entries(bundle, frontier, prev, final.size, wanted, digest)
+    report.entries = final.size - from_seq
+    report.from_seq, report.to_seq = from_seq, final.size - 1
+    _first_root_mismatch(checkpoints, roots, from_seq)
+    if digest.hexdigest() != manifest["files"][ENTRIES]:
+        raise _Fail("entries.jsonl does not match its SHA-256 in manifest.json")
+    if manifest["to_seq"] != final.size - 1:
+        raise _Fail("manifest.json to_seq does not match the final checkpoint")
+    for size, (new_size, _) in proofs.items():
+        if new_size != final.size:
+            raise _Fail(f"the proof from size {size} does not lead to the final checkpoint")
+
+    if old is None:
+        return
+    if old.size in roots:
+        if roots[old.size] != old.root:
+            raise _Fail(
+                f"history rewritten: the first {old.size} entries do not hash to your checkpoint"
+            )
+    elif old.size not in proofs:
+        raise _Fail(f"the bundle holds no consistency proof from size {old.size}")
+    elif not verify_consistency(old.size, final.size, old.root, final.root, proofs[old.size][1]):
+        raise _Fail(
+            f"history rewritten: no valid consistency proof from your checkpoint of size "
+            f"{old.size} to size {final.size}"
+        )
+    report.consistent_with = old.size
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line verifier and return its exit status."""
+    parser = argparse.ArgumentParser(
+        prog="python -m audit.verify", description="Verify a Clearroom audit export offline."
+    )
+    parser.add_argument("bundle", help="the export bundle (.zip)")
+    parser.add_argument("--key", required=True, help="the forum's verifier key file")
+    parser.add_argument("--since", help="a signed checkpoint from an earlier export")
+    args = parser.parse_args(argv)
+    try:
+        key_text = Path(args.key).read_text(encoding="utf-8")
+        since_text = Path(args.since).read_text(encoding="utf-8") if args.since else None
+        report = verify_bundle(args.bundle, key_text, since_text)
+    except (OSError, UnicodeDecodeError, ValueError, zipfile.BadZipFile) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(report.summary())
+    return 0 if report.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
