@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -330,7 +329,9 @@ def test_cli_reads_a_file(tmp_path: Path) -> None:
     "text",
     ["1" * 20000 + " " + "9," * 5000, "a." * 10000, "1." * 10000, "a-b" * 5000, "one " * 5000],
 )
-def test_pathological_input_is_scanned_quickly(text: str) -> None:
-    started = time.perf_counter()
-    scan(text)
-    assert time.perf_counter() - started < 2.0
+@pytest.mark.timeout(30)
+def test_pathological_input_does_not_hang_the_scanner(text: str) -> None:
+    # A hang guard against catastrophic regex backtracking (ReDoS), not a speed goal: speed is
+    # measured by the benchmarks. Linear-time scanning finishes in milliseconds here.
+    findings = scan(text)
+    assert all(0 <= f.start < f.end <= len(text) for f in findings)
