@@ -261,3 +261,11 @@ def test_baseline_has_aggregates_and_correlation(baseline: dict) -> None:
     assert baseline["aggregates"]["weekly-campaign-volume"]["min_contributors"] == 5
     assert len(baseline["aggregates"]) >= 2
     assert baseline["correlation"] == {"min_members": 2}
+
+
+def test_policy_language_doc_shows_the_baseline_policy(baseline: dict) -> None:
+    doc = (BASELINE.parents[2] / "docs" / "policy-language.md").read_text(encoding="utf-8")
+    last_example = doc.rsplit("```yaml\n", 1)[1].split("```", 1)[0]
+    shown, errors = parse_rules_yaml(last_example)
+    assert errors == []
+    assert shown == baseline
