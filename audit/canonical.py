@@ -6,7 +6,6 @@ Pure module: standard library only, so the offline verifier can use it.
 from __future__ import annotations
 
 import json
-import re
 from json.encoder import encode_basestring
 from typing import Any
 
@@ -16,9 +15,6 @@ MAX_SAFE_INTEGER = 2**53 - 1
 # For text whose characters all lie below U+E000, code point order equals UTF-16 code unit order,
 # so the standard library's C encoder with sort_keys produces exactly the RFC 8785 bytes.
 _FAST_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-# A number token of 16 or more digits may be out of the safe range; such text takes the slow,
-# checked path. Strings may match too, which only costs speed.
-_LONG_NUMBER = re.compile(r"(?:^|[:,\[])-?[0-9]{16}")
 
 
 def _reject_float(text: str) -> Any:
@@ -29,7 +25,16 @@ def _reject_constant(text: str) -> Any:
     raise ValueError(f"{text} is not allowed")
 
 
-_DECODER = json.JSONDecoder(parse_float=_reject_float, parse_constant=_reject_constant)
+def _safe_int(text: str) -> int:
+    value = int(text)
+    if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+        raise ValueError(f"integer {text} is outside the JSON safe range")
+    return value
+
+
+_DECODER = json.JSONDecoder(
+    parse_float=_reject_float, parse_int=_safe_int, parse_constant=_reject_constant
+)
 
 
 def canonicalize(obj: object) -> bytes:
@@ -101,7 +106,7 @@ def parse_canonical(data: bytes) -> Any:
         raise ValueError("not valid UTF-8") from exc
     try:
         obj = _DECODER.decode(text)
-        if not _LONG_NUMBER.search(text) and (text.isascii() or max(text) < "\ue000"):
+        if text.isascii() or max(text) < "\ue000":
             canonical = _FAST_ENCODER.encode(obj) == text
         else:
             canonical = canonicalize(obj) == data
