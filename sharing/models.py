@@ -168,8 +168,9 @@ class WatchlistTerm(models.Model):
     term_hash = models.CharField(max_length=64)
     category = models.CharField(max_length=16, default="customer")
     key_id = models.CharField(max_length=64)
+    # Null when the system added it (`manage.py add_watchlist_term`).
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
