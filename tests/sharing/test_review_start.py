@@ -1,0 +1,58 @@
+# ruff: noqa: F811  (fixtures imported from conftest_review are redefined as test arguments)
+"""Starting review: tasks per stage in order, queues on demand, auto-publication."""
+
+from __future__ import annotations
+
+from audit.models import AuditEvent
+from sharing import lifecycle
+from sharing.models import ReviewQueue, SharedIndicator, TaskState
+from tests.sharing.conftest_review import (  # noqa: F401  (fixtures)
+    acme_legal2,
+    catalog,
+    make_submission,
+    policy,
+    two_org_policy,
+)
+
+
+def test_review_start_opens_first_stage_and_waits_the_rest(two_org_policy, make_submission):
+    submission = make_submission()
+    assert submission.state == lifecycle.IN_REVIEW
+    tasks = list(submission.review_tasks.order_by("position"))
+    assert [(t.stage, t.state) for t in tasks] == [
+        ("origin", TaskState.OPEN),
+        ("forum", TaskState.WAITING),
+    ]
+    assert tasks[0].queue.key == "origin-acme"
+    assert tasks[0].due_at is not None and tasks[1].due_at is None
+    assert tasks[1].queue.key == "forum"
+    assert set(ReviewQueue.objects.values_list("key", flat=True)) == {"origin-acme", "forum"}
+    assert submission.history.filter(to_state=lifecycle.IN_REVIEW).count() == 1
+    assert AuditEvent.objects.filter(
+        action="submission.in_review", object_id=str(submission.pk)
+    ).exists()
+
+
+def test_empty_review_without_flags_auto_publishes_citing_rule(policy, make_submission):
+    policy(review=[], audience=["acme", "globex"])
+    submission = make_submission()
+    assert submission.state == lifecycle.PUBLISHED
+    assert not submission.review_tasks.exists()
+    indicator = SharedIndicator.objects.get(submission=submission)
+    assert indicator.redacted_payload == submission.redacted_payload
+    approved = AuditEvent.objects.get(action="submission.approved", object_id=str(submission.pk))
+    assert approved.actor_username == "system"
+    assert approved.data["rule_path"] == "indicator_types.account-cluster"
+    assert approved.data["policy_version"] == submission.policy_version.number
+    published = AuditEvent.objects.get(action="indicator.published")
+    assert published.actor_username == "system"
+
+
+def test_empty_review_with_flags_goes_to_origin_review(policy, make_submission):
+    policy(review=[])
+    submission = make_submission(flags=[{"category": "price", "field": "analyst_notes"}])
+    assert submission.state == lifecycle.IN_REVIEW
+    assert list(submission.review_tasks.values_list("stage", "state")) == [
+        ("origin", TaskState.OPEN)
+    ]
+    assert not SharedIndicator.objects.exists()
