@@ -82,6 +82,10 @@ class AuditCosignature(models.Model):
     key_id = models.CharField(max_length=8)
     timestamp = models.BigIntegerField()
     signature_line = models.TextField()
+    # The cosigner's verifier key text as uploaded, so `verify_audit` can re-check the line.
+    # Nullable so SQLite adds the column in place instead of rebuilding the table (which would
+    # drop its append-only triggers).
+    verifier_key = models.TextField(null=True, blank=True)
     organization_slug = models.CharField(max_length=64)
     uploaded_by_user_id = models.BigIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
@@ -93,3 +97,67 @@ class AuditCosignature(models.Model):
 
     def __str__(self) -> str:
         return f"cosignature by {self.name} of {self.checkpoint}"
+
+
+class ExportStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    RUNNING = "running", "Running"
+    COMPLETE = "complete", "Complete"
+    FAILED = "failed", "Failed"
+
+
+class AuditExport(models.Model):
+    """A regulator's or counsel's export bundle request and its build state.
+
+    Unlike the log tables this row changes (status, progress), but only through the services in
+    `audit/services.py`, and every status change is itself an audit event.
+    """
+
+    # None for the system (`manage.py audit_export`), which exports for no organization ("").
+    requested_by_user_id = models.BigIntegerField(null=True, blank=True)
+    requested_by_username = models.CharField(max_length=150)
+    organization_slug = models.CharField(max_length=64, blank=True)
+    # Requested range; None means from the first event / up to the head when the build starts.
+    from_seq = models.BigIntegerField(null=True, blank=True)
+    to_seq = models.BigIntegerField(null=True, blank=True)
+    status = models.CharField(
+        max_length=16, choices=ExportStatus.choices, default=ExportStatus.PENDING
+    )
+    progress = models.PositiveSmallIntegerField(default=0)
+    # Size of the last checkpoint already exported to this organization (consistency proof).
+    since_size = models.BigIntegerField(null=True, blank=True)
+    # Size of the signed checkpoint the bundle ends at (to_seq + 1 of the bundle).
+    checkpoint_size = models.BigIntegerField(null=True, blank=True)
+    event_count = models.BigIntegerField(null=True, blank=True)
+    file_path = models.CharField(max_length=500, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    size_bytes = models.BigIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["organization_slug", "status", "-id"])]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(progress__lte=100), name="export_progress"),
+            models.CheckConstraint(
+                condition=models.Q(from_seq__isnull=True)
+                | models.Q(to_seq__isnull=True)
+                | models.Q(from_seq__lte=models.F("to_seq")),
+                name="export_range_ordered",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="complete")
+                | (~models.Q(file_path="") & ~models.Q(sha256="")),
+                name="complete_export_has_file",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"export #{self.pk} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (ExportStatus.COMPLETE, ExportStatus.FAILED)

@@ -1,0 +1,11 @@
+"""Audit test fixtures: every test writes exports under its own temporary directory."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _export_dir(settings, tmp_path):
+    settings.CLEARROOM_EXPORT_DIR = tmp_path / "exports"
+    return settings.CLEARROOM_EXPORT_DIR

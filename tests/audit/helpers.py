@@ -1,0 +1,33 @@
+"""Helpers for the audit tests: append events, key files, cosigner keys."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.db import transaction
+
+from audit.actions import HEALTH_PINGED
+from audit.actors import SYSTEM
+from audit.keys import verifier_key_text
+from audit.services import audit_record
+from audit.signed_note import ALG_COSIGNATURE_V1, generate_signer_key, load_private_key
+
+
+def append(count: int, *, actor=SYSTEM, note: str = "event") -> None:
+    """Append `count` system events, each in its own transaction."""
+    for index in range(count):
+        with transaction.atomic():
+            audit_record(actor=actor, action=HEALTH_PINGED, data={"note": f"{note} {index}"})
+
+
+def write_key_file(directory: Path) -> Path:
+    """Write the forum's verifier key text where the offline verifier can read it."""
+    path = directory / "forum.pub"
+    path.write_text(verifier_key_text() + "\n")
+    return path
+
+
+def cosigner(name: str = "authority.example/witness"):
+    """Return a regulator's cosigner private key and its verifier key text (type 0x04)."""
+    pem, text = generate_signer_key(name, ALG_COSIGNATURE_V1)
+    return load_private_key(pem), text
