@@ -326,3 +326,38 @@ class MarkingAcknowledgement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} acknowledged {self.marking}"
+
+
+class TaxiiStatus(models.Model):
+    """The status resource of one TAXII envelope POST: per-object outcomes of its intake."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        COMPLETE = "complete", "Complete"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
+    total_count = models.PositiveIntegerField()
+    successes = models.JSONField(default=list)
+    failures = models.JSONField(default=list)
+    pendings = models.JSONField(default=list)
+    # The posted objects of a batch still to process; emptied once it is complete.
+    batch = models.JSONField(default=list)
+    request_timestamp = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-request_timestamp"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(state__in=["pending", "complete"]),
+                name="taxii_status_state_known",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"TAXII status {self.id} ({self.state})"
