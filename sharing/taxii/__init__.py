@@ -1,0 +1,1 @@
+"""TAXII 2.1 server: discovery, one API root, collections per audience, objects, status."""
