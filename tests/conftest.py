@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.db.backends.postgresql.operations import DatabaseOperations
-
-from governance.roles import OrgKind, Role
-
-_original_sql_flush = DatabaseOperations.sql_flush
 
 
 def _sql_flush_past_audit_triggers(
@@ -18,7 +13,7 @@ def _sql_flush_past_audit_triggers(
     Only a superuser can set session_replication_role (the test database's owner); the app's
     own database role cannot, so this does not weaken the triggers in production.
     """
-    statements = _original_sql_flush(
+    statements = _ORIGINAL_SQL_FLUSH(
         self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
     )
     if not statements:
@@ -30,7 +25,19 @@ def _sql_flush_past_audit_triggers(
     ]
 
 
-DatabaseOperations.sql_flush = _sql_flush_past_audit_triggers
+_ORIGINAL_SQL_FLUSH = None
+
+
+def pytest_configure(config):
+    """Install the flush wrapper when Django is in play (pure-module runs skip it)."""
+    global _ORIGINAL_SQL_FLUSH
+    try:
+        from django.db.backends.postgresql.operations import DatabaseOperations
+    except ImportError:
+        return
+    if _ORIGINAL_SQL_FLUSH is None:
+        _ORIGINAL_SQL_FLUSH = DatabaseOperations.sql_flush
+        DatabaseOperations.sql_flush = _sql_flush_past_audit_triggers
 
 
 @pytest.fixture
@@ -49,7 +56,8 @@ def make_user(db):
 
 @pytest.fixture
 def orgs(db):
-    """Two member labs (alice's and charlie's), the secretariat and a regulator."""
+    """Three member labs, the secretariat and a regulator."""
+    from governance.roles import OrgKind
     from tests.factories import OrganizationFactory
 
     return {
@@ -66,6 +74,7 @@ def orgs(db):
 @pytest.fixture
 def users(orgs):
     """One user per role at Acme, counsel, a regulator, and Globex users (other org)."""
+    from governance.roles import Role
     from tests.factories import member_user
 
     return {
