@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable, Iterator
 
@@ -24,11 +25,12 @@ def iter_leaf_hashes(start: int, stop: int) -> Iterator[bytes]:
         .values_list("seq", "leaf_hash")
         .iterator(chunk_size=CHUNK_SIZE)
     )
-    for seq, digest in rows:
-        if seq != expected:
-            raise LogCorrupted(f"audit log has a gap at seq {expected}")
-        yield bytes.fromhex(digest)
-        expected += 1
+    with contextlib.closing(rows):
+        for seq, digest in rows:
+            if seq != expected:
+                raise LogCorrupted(f"audit log has a gap at seq {expected}")
+            yield bytes.fromhex(digest)
+            expected += 1
     if expected != stop:
         raise LogCorrupted(f"audit log ends at seq {expected - 1}, expected {stop - 1}")
 
@@ -52,13 +54,14 @@ def iter_leaves(
         .values_list("seq", "leaf")
         .iterator(chunk_size=CHUNK_SIZE)
     )
-    for seq, leaf in rows:
-        if seq != expected:
-            raise LogCorrupted(f"audit log has a gap at seq {expected}")
-        yield bytes(leaf)
-        expected += 1
-        if on_progress is not None and (expected - start) % CHUNK_SIZE == 0:
-            on_progress(expected - start)
+    with contextlib.closing(rows):
+        for seq, leaf in rows:
+            if seq != expected:
+                raise LogCorrupted(f"audit log has a gap at seq {expected}")
+            yield bytes(leaf)
+            expected += 1
+            if on_progress is not None and (expected - start) % CHUNK_SIZE == 0:
+                on_progress(expected - start)
     if expected != stop:
         raise LogCorrupted(f"audit log ends at seq {expected - 1}, expected {stop - 1}")
 

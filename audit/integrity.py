@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from dataclasses import dataclass
 
@@ -76,30 +77,34 @@ def check_database() -> IntegrityReport:
         )
         .iterator(chunk_size=CHUNK_SIZE)
     )  # fmt: skip
-    for seq, leaf, prev_hash, leaf_hash, *columns in rows:
-        if seq != expected:
-            raise IntegrityError(f"seq {seq} found where {expected} was expected", expected)
-        leaf = bytes(leaf)
-        try:
-            entry = parse_canonical(leaf)
-        except ValueError as exc:
-            raise IntegrityError(f"leaf is not canonical JSON: {exc}", seq) from exc
-        if not isinstance(entry, dict) or set(entry) != LEAF_KEYS:
-            raise IntegrityError("leaf does not have the entry fields", seq)
-        if entry["seq"] != seq:
-            raise IntegrityError(f"leaf says seq {entry['seq']}", seq)
-        if entry["prev"] != prev or prev_hash != prev:
-            raise IntegrityError("hash chain broken: prev does not match the previous leaf", seq)
-        digest = hashlib.sha256(b"\x00" + leaf).digest()
-        if digest.hex() != leaf_hash:
-            raise IntegrityError("stored leaf hash does not match the leaf", seq)
-        _check_columns(seq, entry, (seq, *columns))
-        frontier.append(digest)
-        expected += 1
-        prev = leaf_hash
-        checkpoint = checkpoints.get(expected)
-        if checkpoint is not None:
-            _check_checkpoint(checkpoint, frontier.root(), forum)
+    # Close the server-side cursor at once, even when a failure leaves the loop early.
+    with contextlib.closing(rows):
+        for seq, leaf, prev_hash, leaf_hash, *columns in rows:
+            if seq != expected:
+                raise IntegrityError(f"seq {seq} found where {expected} was expected", expected)
+            leaf = bytes(leaf)
+            try:
+                entry = parse_canonical(leaf)
+            except ValueError as exc:
+                raise IntegrityError(f"leaf is not canonical JSON: {exc}", seq) from exc
+            if not isinstance(entry, dict) or set(entry) != LEAF_KEYS:
+                raise IntegrityError("leaf does not have the entry fields", seq)
+            if entry["seq"] != seq:
+                raise IntegrityError(f"leaf says seq {entry['seq']}", seq)
+            if entry["prev"] != prev or prev_hash != prev:
+                raise IntegrityError(
+                    "hash chain broken: prev does not match the previous leaf", seq
+                )
+            digest = hashlib.sha256(b"\x00" + leaf).digest()
+            if digest.hex() != leaf_hash:
+                raise IntegrityError("stored leaf hash does not match the leaf", seq)
+            _check_columns(seq, entry, (seq, *columns))
+            frontier.append(digest)
+            expected += 1
+            prev = leaf_hash
+            checkpoint = checkpoints.get(expected)
+            if checkpoint is not None:
+                _check_checkpoint(checkpoint, frontier.root(), forum)
     size = expected
     for checkpoint_size in checkpoints:
         if checkpoint_size > size or checkpoint_size == 0:

@@ -1,4 +1,4 @@
-"""Audit test fixtures: every test writes exports under its own temporary directory."""
+"""Audit test fixtures: exports under a temporary directory, fast password hashing."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def _export_dir(settings, tmp_path):
+def _fast_hashing_and_export_dir(settings, tmp_path):
+    # PBKDF2 costs most of the time of creating the ten fixture users; tests do not need it.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.CLEARROOM_EXPORT_DIR = tmp_path / "exports"
     return settings.CLEARROOM_EXPORT_DIR
