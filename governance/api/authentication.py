@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from governance.services import api_token_authenticate
@@ -23,3 +24,17 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request) -> str:
         return 'Bearer realm="clearroom"'
+
+
+class ApiTokenAuthenticationScheme(OpenApiAuthenticationExtension):
+    """Describe API token authentication in the OpenAPI schema."""
+
+    target_class = "governance.api.authentication.ApiTokenAuthentication"
+    name = "apiToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "An API token issued by your member admin: `Bearer cr_...`.",
+        }
