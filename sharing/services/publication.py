@@ -7,7 +7,10 @@ import uuid
 from datetime import timedelta
 
 import rfc8785
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.mail import send_mail, send_mass_mail
 from django.db import transaction
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
@@ -15,9 +18,16 @@ from guardian.shortcuts import assign_perm
 from audit import actions
 from audit.actors import Actor
 from audit.services import audit_record
-from config.errors import Conflict
+from config.errors import Conflict, ValidationFailed
+from governance import policy_language
+from governance.roles import ROLE_CAPABILITIES, Capability
 from sharing import lifecycle
-from sharing.models import SharedIndicator, Submission, SubmissionTransition
+from sharing.models import (
+    MarkingAcknowledgement,
+    SharedIndicator,
+    Submission,
+    SubmissionTransition,
+)
 
 VIEW_PERMISSION = "sharing.view_sharedindicator"
 # A fixed namespace so the STIX id of a submission's indicator is the same on every replay.
@@ -32,6 +42,13 @@ def payload_sha256(payload: dict) -> str:
 def stix_id_for(submission_id: uuid.UUID) -> str:
     """Return the deterministic STIX id of the indicator published from a submission."""
     return f"indicator--{uuid.uuid5(STIX_NAMESPACE, str(submission_id))}"
+
+
+def _tasks():
+    # Imported late: the task module imports these services.
+    from sharing import tasks
+
+    return tasks
 
 
 def _actor_name(actor) -> str:
@@ -93,6 +110,9 @@ def indicator_publish(*, actor, submission: Submission) -> SharedIndicator:
         organization__is_active=True,
     )
     assign_perm(VIEW_PERMISSION, groups, indicator)
+    transaction.on_commit(
+        lambda: _tasks().notify_recipients_task.delay(str(indicator.pk)), robust=True
+    )
     audit_record(
         actor=actor,
         action=actions.INDICATOR_PUBLISHED,
@@ -113,3 +133,131 @@ def indicator_publish(*, actor, submission: Submission) -> SharedIndicator:
         },
     )
     return indicator
+
+
+# --- markings -----------------------------------------------------------------------------
+
+
+def indicator_markings(indicator: SharedIndicator) -> list[str]:
+    """Return the TLP and PAP markings a reader must have acknowledged to read `indicator`."""
+    return [f"TLP:{indicator.tlp}", f"PAP:{indicator.pap}"]
+
+
+KNOWN_MARKINGS = frozenset(
+    [f"TLP:{v}" for v in policy_language.TLP_ORDER]
+    + [f"PAP:{v}" for v in policy_language.PAP_ORDER]
+)
+
+MARKING_TERMS = {
+    "TLP:CLEAR": "Disclosure is not limited.",
+    "TLP:GREEN": "Share within your community, not publicly.",
+    "TLP:AMBER": "Share only within your organization and its clients on a need-to-know basis.",
+    "TLP:AMBER+STRICT": "Share only within your organization, on a need-to-know basis.",
+    "TLP:RED": "For the named recipients only; do not share further.",
+    "PAP:CLEAR": "Any action, including public disclosure, is allowed.",
+    "PAP:GREEN": "Active actions against the infrastructure are allowed.",
+    "PAP:AMBER": "Passive cross-checks only; no action the adversary could detect.",
+    "PAP:RED": "Non-detectable actions only; do not query or block from your network.",
+}
+
+
+@transaction.atomic
+def marking_acknowledge(*, actor, marking: str) -> MarkingAcknowledgement:
+    """Record once that `actor` accepts the handling terms of `marking`."""
+    marking = (marking or "").strip().upper()
+    if marking not in KNOWN_MARKINGS:
+        raise ValidationFailed(
+            f"Unknown marking {marking!r}.",
+            errors=[{"field": "marking", "message": "Give a TLP:… or PAP:… marking."}],
+        )
+    acknowledgement, created = MarkingAcknowledgement.objects.get_or_create(
+        user=actor, marking=marking
+    )
+    if created:
+        audit_record(
+            actor=actor,
+            action=actions.MARKING_ACKNOWLEDGED,
+            obj=acknowledgement,
+            data={"marking": marking, "terms_sha256": _sha(MARKING_TERMS[marking])},
+        )
+    return acknowledgement
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# --- notifications (run after commit, by Celery) ----------------------------------------
+
+
+def notify_submitter(*, submission_id: str, state: str) -> int:
+    """Email the submitter the decision on their submission; return the number sent."""
+    submission = (
+        Submission.objects.select_related("submitted_by", "indicator_type")
+        .filter(pk=submission_id)
+        .first()
+    )
+    if submission is None or not submission.submitted_by.email:
+        return 0
+    reason = (
+        submission.history.filter(to_state=state)
+        .order_by("-at", "-id")
+        .values_list("reason", flat=True)
+        .first()
+        or ""
+    )
+    body = f"Your {submission.indicator_type.name} submission {submission.pk} is now {state}." + (
+        f"\n\nReason: {reason}" if reason else ""
+    )
+    return send_mail(
+        subject=f"[{settings.CLEARROOM_FORUM_NAME}] Submission {state}",
+        message=body,
+        from_email=None,
+        recipient_list=[submission.submitted_by.email],
+    )
+
+
+def indicator_recipients(indicator: SharedIndicator) -> list[str]:
+    """Return the email addresses of the members permitted to read `indicator`.
+
+    The audience is read from the object-permission table itself, so a notification reaches
+    exactly the organizations the publication granted.
+    """
+    users = (
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            memberships__organization__is_active=True,
+            memberships__organization__group__sharedindicatorgroupobjectpermission__content_object=indicator,
+            memberships__organization__group__sharedindicatorgroupobjectpermission__permission__codename="view_sharedindicator",
+            memberships__role__in=[
+                role for role, caps in ROLE_CAPABILITIES.items() if Capability.READ_FEED in caps
+            ],
+        )
+        .exclude(email="")
+    )
+    return sorted(set(users.values_list("email", flat=True)))
+
+
+def notify_recipients(*, indicator_id: str) -> int:
+    """Email the audience that an indicator was published (no payload in the email)."""
+    indicator = (
+        SharedIndicator.objects.select_related("indicator_type").filter(pk=indicator_id).first()
+    )
+    if indicator is None or indicator.withdrawn_at is not None:
+        return 0
+    recipients = indicator_recipients(indicator)
+    if not recipients:
+        return 0
+    messages = [
+        (
+            f"[{settings.CLEARROOM_FORUM_NAME}] New {indicator.indicator_type.name} indicator",
+            f"A {indicator.indicator_type.name} indicator marked TLP:{indicator.tlp} "
+            f"PAP:{indicator.pap} was published to your organization ({indicator.stix_id}). "
+            "Read it in Clearroom.",
+            None,
+            [address],
+        )
+        for address in recipients
+    ]
+    return send_mass_mail(messages)

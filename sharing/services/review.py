@@ -5,17 +5,27 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from audit import actions
 from audit.actors import SYSTEM
 from audit.services import audit_record
-from config.errors import Conflict
+from config.errors import AccessDenied, Conflict, ValidationFailed
+from governance import policy_language
 from governance.models import Organization
-from governance.roles import OrgKind, Role
+from governance.permissions import can, require
+from governance.roles import Capability, OrgKind, Role
 from sharing import lifecycle
-from sharing.models import ReviewQueue, ReviewTask, Stage, Submission, TaskState
-from sharing.services.publication import indicator_publish, record_transition
+from sharing.keys import pseudonym_key
+from sharing.models import Decision, ReviewQueue, ReviewTask, Stage, Submission, TaskState
+from sharing.redaction import FieldPlan, RedactionError, apply_extra_redactions
+from sharing.services.publication import (
+    _tasks,
+    indicator_publish,
+    payload_sha256,
+    record_transition,
+)
 
 FORUM_QUEUE_KEY = "forum"
 
@@ -135,3 +145,319 @@ def _auto_publish(submission: Submission) -> Submission:
     indicator_publish(actor=SYSTEM, submission=submission)
     submission.refresh_from_db()
     return submission
+
+
+# --- eligibility and separation of duties -------------------------------------------------
+
+
+def review_refusal(*, actor, task: ReviewTask) -> str | None:
+    """Return why `actor` may not review `task`, or None when they may.
+
+    Origin tasks go to the submitting org's legal reviewers, forum tasks to counsel. Nobody
+    reviews their own submission, and nobody decides two stages of one submission in a round.
+    """
+    submission = task.submission
+    if task.stage == Stage.ORIGIN:
+        if not can(actor, Capability.REVIEW_ORIGIN, submission.organization):
+            return "Only the submitting organization's legal reviewers review the origin stage."
+    elif not can(actor, Capability.REVIEW_FORUM):
+        return "Only forum counsel review the forum stage."
+    if submission.submitted_by_id == actor.pk:
+        return "You cannot review a submission you made."
+    other_stage = (
+        ReviewTask.objects.filter(submission_id=submission.pk, round=task.round)
+        .exclude(pk=task.pk)
+        .filter(Q(decided_by=actor) | Q(state=TaskState.CLAIMED, assignee=actor))
+        .exists()
+    )
+    if other_stage:
+        return "You already review another stage of this submission."
+    return None
+
+
+def _require_eligible(actor, task: ReviewTask) -> None:
+    refusal = review_refusal(actor=actor, task=task)
+    if refusal:
+        raise AccessDenied(refusal, code="review_not_allowed")
+
+
+def _locked_task(task: ReviewTask) -> ReviewTask:
+    # Lock the submission first, then the task: one order everywhere, so decisions on the
+    # stages of one submission serialise and never deadlock.
+    Submission.objects.select_for_update(of=("self",)).filter(pk=task.submission_id).first()
+    return (
+        ReviewTask.objects.select_for_update(of=("self",))
+        .select_related("submission__organization", "queue")
+        .get(pk=task.pk)
+    )
+
+
+def _task_data(task: ReviewTask, **extra) -> dict:
+    return {
+        "task_id": task.pk,
+        "submission_id": str(task.submission_id),
+        "stage": task.stage,
+        "round": task.round,
+        "queue": task.queue.key,
+        **extra,
+    }
+
+
+# --- claiming -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def review_task_claim(*, actor, task: ReviewTask) -> ReviewTask:
+    """Claim an open task; exactly one of several concurrent claimants wins."""
+    task = ReviewTask.objects.select_related("submission__organization", "queue").get(pk=task.pk)
+    _require_eligible(actor, task)
+    # The row count of this conditional UPDATE decides the race: PostgreSQL re-checks the
+    # WHERE clause after a concurrent claimant commits, so the losers update nothing.
+    won = ReviewTask.objects.filter(pk=task.pk, state=TaskState.OPEN).update(
+        state=TaskState.CLAIMED, assignee=actor, claimed_at=timezone.now()
+    )
+    if not won:
+        raise Conflict("This task is not open: someone else holds it or it was decided.")
+    task.refresh_from_db()
+    audit_record(
+        actor=actor,
+        action=actions.REVIEW_TASK_CLAIMED,
+        obj=task,
+        organization=task.queue.organization,
+        data=_task_data(task),
+    )
+    return task
+
+
+@transaction.atomic
+def review_task_claim_next(*, actor, queue: ReviewQueue) -> ReviewTask | None:
+    """Claim the most urgent open task of `queue` the actor may review, or return None."""
+    candidates = (
+        ReviewTask.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("submission__organization", "queue")
+        .filter(queue=queue, state=TaskState.OPEN)
+        .exclude(submission__submitted_by=actor)
+        .order_by("due_at", "id")
+    )
+    for task in candidates[:50]:
+        if review_refusal(actor=actor, task=task) is None:
+            return review_task_claim(actor=actor, task=task)
+    return None
+
+
+@transaction.atomic
+def review_task_release(*, actor, task: ReviewTask) -> ReviewTask:
+    """Give a claimed task back to its queue (its assignee, or counsel)."""
+    task = _locked_task(task)
+    if task.state != TaskState.CLAIMED:
+        raise Conflict("Only a claimed task can be released.")
+    if task.assignee_id != actor.pk and not can(actor, Capability.REVIEW_FORUM):
+        raise AccessDenied("Only the assignee or counsel can release this task.")
+    previous = task.assignee
+    task.state = TaskState.OPEN
+    task.assignee = None
+    task.claimed_at = None
+    task.save(update_fields=["state", "assignee", "claimed_at"])
+    audit_record(
+        actor=actor,
+        action=actions.REVIEW_TASK_RELEASED,
+        obj=task,
+        organization=task.queue.organization,
+        data=_task_data(task, previous_assignee=previous.get_username()),
+    )
+    return task
+
+
+@transaction.atomic
+def review_task_reassign(*, actor, task: ReviewTask, assignee) -> ReviewTask:
+    """Give an open or claimed task to another eligible reviewer (counsel only)."""
+    require(actor, Capability.REVIEW_FORUM)
+    task = _locked_task(task)
+    if task.state not in (TaskState.OPEN, TaskState.CLAIMED):
+        raise Conflict("Only an open or claimed task can be reassigned.")
+    refusal = review_refusal(actor=assignee, task=task)
+    if refusal:
+        raise ValidationFailed(
+            f"{assignee.get_username()} cannot take this task: {refusal}",
+            errors=[{"field": "assignee", "message": refusal}],
+        )
+    previous = task.assignee.get_username() if task.assignee_id else None
+    task.state = TaskState.CLAIMED
+    task.assignee = assignee
+    task.claimed_at = timezone.now()
+    task.save(update_fields=["state", "assignee", "claimed_at"])
+    audit_record(
+        actor=actor,
+        action=actions.REVIEW_TASK_REASSIGNED,
+        obj=task,
+        organization=task.queue.organization,
+        data=_task_data(task, previous_assignee=previous, assignee=assignee.get_username()),
+    )
+    return task
+
+
+# --- decisions ----------------------------------------------------------------------------
+
+_DECISION_ACTIONS = {
+    Decision.APPROVE: actions.REVIEW_APPROVED,
+    Decision.REJECT: actions.REVIEW_REJECTED,
+    Decision.REQUEST_CHANGES: actions.REVIEW_CHANGES_REQUESTED,
+}
+
+
+def field_plans(submission: Submission) -> list[FieldPlan]:
+    """Return the field plans of the rule the submission was redacted under."""
+    rows = policy_language.field_plan(
+        submission.rule, submission.indicator_type.key, submission.indicator_type.fields
+    )
+    return [FieldPlan(*row) for row in rows]
+
+
+def _validate_decision(
+    decision: str, reason: str, extra: dict[str, str]
+) -> tuple[str, str, dict[str, str]]:
+    errors = []
+    if decision not in Decision.values:
+        errors.append({"field": "decision", "message": f"Unknown decision {decision!r}."})
+    reason = (reason or "").strip()
+    if decision in (Decision.REJECT, Decision.REQUEST_CHANGES) and not reason:
+        errors.append({"field": "reason", "message": "A reason is required for this decision."})
+    if not isinstance(extra, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in extra.items()
+    ):
+        errors.append(
+            {"field": "extra_redactions", "message": "Give a field name → action mapping."}
+        )
+    elif extra and decision != Decision.APPROVE:
+        errors.append(
+            {
+                "field": "extra_redactions",
+                "message": "Extra redactions go with an approval only.",
+            }
+        )
+    if errors:
+        raise ValidationFailed("The decision is incomplete.", errors=errors)
+    return decision, reason, {k: v.strip() for k, v in extra.items() if v.strip()}
+
+
+def _apply_extra(submission: Submission, extra: dict[str, str]) -> None:
+    try:
+        result = apply_extra_redactions(
+            submission.redacted_payload, extra, field_plans(submission), key=pseudonym_key()
+        )
+    except RedactionError as exc:
+        field = str(exc).split("'")[1] if "'" in str(exc) else ""
+        raise ValidationFailed(
+            f"Refused: {exc}.",
+            errors=[{"field": f"extra_redactions.{field}".rstrip("."), "message": str(exc)}],
+        ) from exc
+    submission.redacted_payload = result.payload
+    submission.redaction_report = [*submission.redaction_report, *result.report]
+    submission.redacted_sha256 = payload_sha256(result.payload)
+
+
+@transaction.atomic
+def review_task_decide(
+    *,
+    actor,
+    task: ReviewTask,
+    decision: str,
+    reason: str = "",
+    extra_redactions: dict[str, str] | None = None,
+) -> ReviewTask:
+    """Record the assignee's decision on a claimed task and move the submission on."""
+    decision, reason, extra = _validate_decision(decision, reason, extra_redactions or {})
+    task = _locked_task(task)
+    submission = Submission.objects.select_related("organization", "indicator_type").get(
+        pk=task.submission_id
+    )
+    if task.state != TaskState.CLAIMED or submission.state != lifecycle.IN_REVIEW:
+        raise Conflict("This task is no longer awaiting a decision.")
+    if task.assignee_id != actor.pk:
+        raise AccessDenied("Claim the task before deciding it.", code="review_not_allowed")
+    _require_eligible(actor, task)
+    now = timezone.now()
+    if extra:
+        _apply_extra(submission, extra)
+        submission.save(update_fields=["redacted_payload", "redaction_report", "redacted_sha256"])
+    task.state = TaskState.DECIDED
+    task.decision = decision
+    task.reason = reason
+    task.extra_redactions = extra
+    task.redacted_sha256 = submission.redacted_sha256
+    task.decided_by = actor
+    task.decided_at = now
+    task.save(
+        update_fields=[
+            "state",
+            "decision",
+            "reason",
+            "extra_redactions",
+            "redacted_sha256",
+            "decided_by",
+            "decided_at",
+        ]
+    )
+    audit_record(
+        actor=actor,
+        action=_DECISION_ACTIONS[decision],
+        obj=task,
+        organization=submission.organization,
+        data=_task_data(
+            task,
+            reviewer=actor.get_username(),
+            reason=reason,
+            redacted_sha256=submission.redacted_sha256,
+            extra_redactions=extra,
+        ),
+    )
+    if decision == Decision.APPROVE:
+        following = (
+            ReviewTask.objects.select_related("queue")
+            .filter(submission=submission, round=task.round, state=TaskState.WAITING)
+            .order_by("position")
+            .first()
+        )
+        if following is not None:
+            following.state = TaskState.OPEN
+            following.opened_at = now
+            following.due_at = now + timedelta(hours=following.queue.sla_hours)
+            following.save(update_fields=["state", "opened_at", "due_at"])
+            return task
+        _conclude(submission, actor, lifecycle.APPROVED, actions.SUBMISSION_APPROVED, reason)
+        indicator_publish(actor=actor, submission=submission)
+    elif decision == Decision.REJECT:
+        _conclude(submission, actor, lifecycle.REJECTED, actions.SUBMISSION_REJECTED, reason)
+    else:
+        _conclude(
+            submission,
+            actor,
+            lifecycle.CHANGES_REQUESTED,
+            actions.SUBMISSION_CHANGES_REQUESTED,
+            reason,
+        )
+    return task
+
+
+def _conclude(submission: Submission, actor, target: str, action: str, reason: str) -> None:
+    ReviewTask.objects.filter(
+        submission=submission, state__in=[TaskState.WAITING, TaskState.OPEN]
+    ).update(state=TaskState.CANCELLED)
+    if target != lifecycle.CHANGES_REQUESTED:
+        submission.decided_at = timezone.now()
+    record_transition(submission=submission, target=target, actor=actor, reason=reason)
+    audit_record(
+        actor=actor,
+        action=action,
+        obj=submission,
+        organization=submission.organization,
+        data={
+            "round": submission.review_round,
+            "reason": reason,
+            "redacted_sha256": submission.redacted_sha256,
+            **_policy_citation(submission),
+        },
+    )
+    transaction.on_commit(
+        lambda: _tasks().notify_submitter_task.delay(str(submission.pk), target), robust=True
+    )

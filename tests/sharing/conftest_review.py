@@ -5,17 +5,11 @@ Test modules import the fixtures they need from here (pytest collects imported f
 
 from __future__ import annotations
 
-import hashlib
-
 import pytest
-import rfc8785
 
 from audit.actors import SYSTEM
 from governance.roles import Role
-from governance.selectors import effective_rule
-from sharing.keys import pseudonym_key
 from sharing.models import Source, Submission
-from sharing.redaction import FieldPlan, redact
 from tests.factories import member_user
 from tests.governance.conftest import approve_rules, baseline_rules, catalog  # noqa: F401
 
@@ -25,9 +19,10 @@ ACCOUNT_CLUSTER = {
     "emails": ["bot1@mailinator.example", "bot2@mailinator.example"],
     "signup_window_start": "2025-05-01T10:17:00Z",
     "signup_ip": "203.0.113.77",
-    "detection_method": "behavioural",
+    "detection_method": "velocity",
     "analyst_notes": "Scripted signups through one relay.",
 }
+PRICE_SENTENCE = "We charge $4 per million tokens on our enterprise plan."
 
 
 def review_rules(*, audience=None, review=None, type_key: str = "account-cluster") -> dict:
@@ -41,54 +36,17 @@ def review_rules(*, audience=None, review=None, type_key: str = "account-cluster
     return rules
 
 
-def _digest(payload: dict) -> str:
-    return hashlib.sha256(rfc8785.dumps(payload)).hexdigest()
+def submit(*, user, organization, indicator_type, payload=None) -> Submission:
+    """Submit `payload` through intake (which starts review); return the submission."""
+    from sharing.services.intake import submission_create
 
-
-def _audience_slugs(audience) -> list[str]:
-    from governance.selectors import member_org_slugs
-
-    if audience == "all_members":
-        return member_org_slugs()
-    if audience == "secretariat_only":
-        return []
-    return list(audience)
-
-
-def submit(*, user, organization, indicator_type, payload=None, flags=None) -> Submission:
-    """Submit `payload` the way intake does and start its review; return the submission."""
-    from sharing.services.review import review_start
-
-    payload = dict(ACCOUNT_CLUSTER if payload is None else payload)
-    found, reason = effective_rule(organization=organization, indicator_type=indicator_type)
-    assert found is not None, reason
-    plans = [FieldPlan(*row) for row in found.field_plan]
-    result = redact(payload, plans, key=pseudonym_key())
-    rule = found.rule
-    submission = Submission.objects.create(
+    return submission_create(
+        actor=user,
         organization=organization,
-        submitted_by=user,
         indicator_type=indicator_type,
-        schema_version=indicator_type.schema_version,
-        payload=payload,
-        payload_sha256=_digest(payload),
-        redacted_payload=result.payload,
-        redacted_sha256=_digest(result.payload),
-        redaction_report=result.report,
-        flags=list(flags or []),
-        policy_version=found.policy_version,
-        policy_content_hash=found.policy_version.content_hash,
-        rule_path=found.rule_path,
-        rule=rule,
-        tlp=rule["tlp"],
-        pap=rule["pap"],
-        audience=_audience_slugs(rule["audience"]),
-        anonymize_contributor=bool(rule.get("anonymize_contributor")),
-        retention_days=rule.get("retention_days"),
-        review_stages=list(rule.get("review", [])),
+        payload=dict(ACCOUNT_CLUSTER if payload is None else payload),
         source=Source.API,
     )
-    return review_start(submission=submission)
 
 
 @pytest.fixture
@@ -132,6 +90,7 @@ def acme_legal2(orgs):
 
 __all__ = [
     "ACCOUNT_CLUSTER",
+    "PRICE_SENTENCE",
     "SYSTEM",
     "acme_legal2",
     "catalog",

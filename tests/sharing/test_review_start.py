@@ -7,6 +7,8 @@ from audit.models import AuditEvent
 from sharing import lifecycle
 from sharing.models import ReviewQueue, SharedIndicator, TaskState
 from tests.sharing.conftest_review import (  # noqa: F401  (fixtures)
+    ACCOUNT_CLUSTER,
+    PRICE_SENTENCE,
     acme_legal2,
     catalog,
     make_submission,
@@ -50,7 +52,8 @@ def test_empty_review_without_flags_auto_publishes_citing_rule(policy, make_subm
 
 def test_empty_review_with_flags_goes_to_origin_review(policy, make_submission):
     policy(review=[])
-    submission = make_submission(flags=[{"category": "price", "field": "analyst_notes"}])
+    submission = make_submission(payload={**ACCOUNT_CLUSTER, "analyst_notes": PRICE_SENTENCE})
+    assert submission.flags
     assert submission.state == lifecycle.IN_REVIEW
     assert list(submission.review_tasks.values_list("stage", "state")) == [
         ("origin", TaskState.OPEN)

@@ -1,0 +1,119 @@
+"""Reads of published indicators, scoped to what the acting user's organizations may see."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import QuerySet
+
+from config.errors import AccessDenied, NotFound
+from governance.models import Organization
+from governance.permissions import can, is_oversight, memberships, organizations_with
+from governance.roles import Capability
+from sharing.models import (
+    MarkingAcknowledgement,
+    SharedIndicator,
+    SharedIndicatorGroupObjectPermission,
+)
+
+VIEW_CODENAME = "view_sharedindicator"
+
+
+def _scope(actor) -> QuerySet[SharedIndicator]:
+    base = SharedIndicator.objects.select_related("indicator_type", "contributor")
+    if is_oversight(actor):
+        return base
+    orgs = organizations_with(actor, Capability.READ_FEED)
+    if not orgs:
+        raise AccessDenied("You are not allowed to read published indicators.")
+    # The guardian direct foreign-key table decides the audience, in SQL.
+    permitted = SharedIndicatorGroupObjectPermission.objects.filter(
+        group_id__in=[org.group_id for org in orgs], permission__codename=VIEW_CODENAME
+    ).values("content_object_id")
+    return base.filter(pk__in=permitted, expired_at__isnull=True)
+
+
+def acknowledged_markings(actor) -> set[str]:
+    """Return the markings whose handling terms `actor` accepted."""
+    return set(MarkingAcknowledgement.objects.filter(user=actor).values_list("marking", flat=True))
+
+
+def pending_markings(*, actor) -> list[str]:
+    """Return the markings in the actor's scope whose terms they have not yet accepted."""
+    seen = _scope(actor).order_by().values_list("tlp", "pap").distinct()
+    needed = {f"TLP:{tlp}" for tlp, _ in seen} | {f"PAP:{pap}" for _, pap in seen}
+    return sorted(needed - acknowledged_markings(actor))
+
+
+def _acknowledged_only(qs: QuerySet[SharedIndicator], acknowledged: set[str]):
+    tlps = [m.removeprefix("TLP:") for m in acknowledged if m.startswith("TLP:")]
+    paps = [m.removeprefix("PAP:") for m in acknowledged if m.startswith("PAP:")]
+    return qs.filter(tlp__in=tlps, pap__in=paps)
+
+
+def indicator_list(*, actor, filters: dict[str, Any] | None = None) -> QuerySet[SharedIndicator]:
+    """Return the indicators the actor may read under markings they acknowledged, newest first.
+
+    Filters: `type` (indicator type key), `tlp`, `published_after` (datetime).
+    """
+    filters = filters or {}
+    qs = _acknowledged_only(_scope(actor), acknowledged_markings(actor))
+    if filters.get("type"):
+        qs = qs.filter(indicator_type__key=filters["type"])
+    if filters.get("tlp"):
+        qs = qs.filter(tlp=str(filters["tlp"]).upper())
+    published_after: datetime | None = filters.get("published_after")
+    if published_after:
+        qs = qs.filter(published_at__gt=published_after)
+    return qs.order_by("-published_at", "-id")
+
+
+def indicator_get(*, actor, pk) -> SharedIndicator:
+    """Return one indicator the actor may read; 404 outside its audience."""
+    indicator = _scope(actor).filter(pk=pk).first()
+    if indicator is None:
+        raise NotFound("No such indicator.")
+    missing = sorted(
+        {f"TLP:{indicator.tlp}", f"PAP:{indicator.pap}"} - acknowledged_markings(actor)
+    )
+    if missing:
+        raise AccessDenied(
+            "Accept the handling terms of this indicator's markings first.",
+            code="marking_not_acknowledged",
+            extra={"markings": missing},
+        )
+    return indicator
+
+
+def contributor_visible(*, actor, indicator: SharedIndicator) -> bool:
+    """Return True when the actor may learn which member contributed `indicator`."""
+    if not indicator.anonymized or is_oversight(actor):
+        return True
+    return any(m.organization_id == indicator.contributor_id for m in memberships(actor))
+
+
+def contributor_for(*, actor, indicator: SharedIndicator) -> Organization | None:
+    """Return the contributor the actor may see, or None when it is hidden from them."""
+    return indicator.contributor if contributor_visible(actor=actor, indicator=indicator) else None
+
+
+def may_withdraw(*, actor, indicator: SharedIndicator) -> bool:
+    """Return True when the actor may withdraw `indicator` (contributor's submitters, counsel)."""
+    if indicator.withdrawn_at is not None or indicator.expired_at is not None:
+        return False
+    return can(actor, Capability.SUBMIT, indicator.contributor) or can(
+        actor, Capability.PLACE_LEGAL_HOLD
+    )
+
+
+def recall_list(*, actor) -> QuerySet[SharedIndicator]:
+    """Return live indicators flagged for recall or re-redaction (counsel)."""
+    if not can(actor, Capability.PLACE_LEGAL_HOLD):
+        raise AccessDenied("Only counsel see the recall list.")
+    return (
+        SharedIndicator.objects.select_related("indicator_type", "contributor", "submission")
+        .exclude(recall_reason="")
+        .filter(withdrawn_at__isnull=True, expired_at__isnull=True)
+        .order_by("published_at", "id")
+    )

@@ -1,0 +1,112 @@
+"""Reads of review queues and tasks, scoped to the queues the acting user reviews."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import BooleanField, Case, Count, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from config.errors import NotFound
+from governance.permissions import can, organizations_with
+from governance.roles import Capability
+from sharing.models import ReviewQueue, ReviewTask, Stage, TaskState
+
+ACTIVE = (TaskState.OPEN, TaskState.CLAIMED)
+
+
+def review_queue_list(*, actor) -> QuerySet[ReviewQueue]:
+    """Return the queues the actor reviews, with open, claimed and overdue counts."""
+    orgs = organizations_with(actor, Capability.REVIEW_ORIGIN)
+    scope = Q(stage=Stage.ORIGIN, organization__in=orgs)
+    if can(actor, Capability.REVIEW_FORUM):
+        scope |= Q(stage=Stage.FORUM)
+    if not orgs and not can(actor, Capability.REVIEW_FORUM):
+        return ReviewQueue.objects.none()
+    now = timezone.now()
+    return (
+        ReviewQueue.objects.filter(scope)
+        .select_related("organization")
+        .annotate(
+            open_count=Count("tasks", filter=Q(tasks__state=TaskState.OPEN)),
+            claimed_count=Count("tasks", filter=Q(tasks__state=TaskState.CLAIMED)),
+            overdue_count=Count("tasks", filter=Q(tasks__state__in=ACTIVE, tasks__due_at__lt=now)),
+        )
+        .order_by("stage", "key")
+    )
+
+
+def _scoped_tasks(actor) -> QuerySet[ReviewTask]:
+    return ReviewTask.objects.filter(queue__in=review_queue_list(actor=actor).values("pk"))
+
+
+def review_task_list(*, actor, filters: dict[str, Any] | None = None) -> QuerySet[ReviewTask]:
+    """Return the open and claimed tasks of the actor's queues, overdue first.
+
+    Filters: `queue` (key), `type` (indicator type key), `stage`, `flags` ("yes"/"no"),
+    `older_than_hours` (submission age), `mine` (only tasks the actor holds).
+    """
+    filters = filters or {}
+    now = timezone.now()
+    qs = (
+        _scoped_tasks(actor)
+        .filter(state__in=ACTIVE)
+        .select_related(
+            "queue", "assignee", "submission__indicator_type", "submission__organization"
+        )
+        .annotate(
+            overdue=Case(
+                When(due_at__lt=now, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
+    )
+    if filters.get("queue"):
+        qs = qs.filter(queue__key=filters["queue"])
+    if filters.get("type"):
+        qs = qs.filter(submission__indicator_type__key=filters["type"])
+    if filters.get("stage"):
+        qs = qs.filter(stage=filters["stage"])
+    if filters.get("flags") == "yes":
+        qs = qs.exclude(submission__flags=[])
+    elif filters.get("flags") == "no":
+        qs = qs.filter(submission__flags=[])
+    if filters.get("older_than_hours"):
+        hours = int(filters["older_than_hours"])
+        qs = qs.filter(submission__created_at__lt=now - timedelta(hours=hours))
+    if filters.get("mine"):
+        qs = qs.filter(assignee=actor)
+    return qs.order_by("-overdue", "due_at", "id")
+
+
+def review_task_get(*, actor, pk) -> ReviewTask:
+    """Return a task of one of the actor's queues (any state); 404 otherwise."""
+    task = (
+        _scoped_tasks(actor)
+        .select_related(
+            "queue",
+            "assignee",
+            "decided_by",
+            "submission__indicator_type",
+            "submission__organization",
+            "submission__policy_version",
+            "submission__submitted_by",
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if task is None:
+        raise NotFound("No such review task.")
+    return task
+
+
+def review_history(*, actor, task: ReviewTask) -> QuerySet[ReviewTask]:
+    """Return every task of the task's submission, all rounds, in order (the review history)."""
+    review_task_get(actor=actor, pk=task.pk)
+    return (
+        ReviewTask.objects.filter(submission_id=task.submission_id)
+        .select_related("decided_by", "queue")
+        .order_by("round", "position")
+    )

@@ -1,0 +1,49 @@
+"""Celery tasks of the sharing app: thin, idempotent wrappers that call one service."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from sharing.services import lifecycle_jobs, publication
+
+
+@shared_task(acks_late=True)
+def notify_submitter_task(submission_id: str, state: str) -> int:
+    """Email the submitter the decision on their submission."""
+    return publication.notify_submitter(submission_id=submission_id, state=state)
+
+
+@shared_task(acks_late=True)
+def notify_recipients_task(indicator_id: str) -> int:
+    """Email the audience of a newly published indicator."""
+    return publication.notify_recipients(indicator_id=indicator_id)
+
+
+@shared_task(acks_late=True)
+def notify_counsel_escalation_task(task_ids: list[int]) -> int:
+    """Email counsel the review tasks that were escalated."""
+    return lifecycle_jobs.notify_counsel_escalation(task_ids=task_ids)
+
+
+@shared_task(acks_late=True)
+def escalate_overdue_reviews_task() -> int:
+    """Escalate overdue review tasks; return how many were escalated."""
+    return len(lifecycle_jobs.review_tasks_escalate())
+
+
+@shared_task(acks_late=True)
+def expire_indicators_task() -> int:
+    """Expire published indicators past their retention; return how many."""
+    return len(lifecycle_jobs.indicators_expire())
+
+
+@shared_task(acks_late=True)
+def purge_originals_task() -> int:
+    """Purge originals decided long enough ago; return how many."""
+    return len(lifecycle_jobs.submission_originals_purge())
+
+
+@shared_task(acks_late=True)
+def recall_scan_task() -> int:
+    """Flag published indicators the policy in force no longer allows; return how many."""
+    return len(lifecycle_jobs.indicator_recall_scan())
