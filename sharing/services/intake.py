@@ -1,0 +1,506 @@
+"""Intake of submissions: the one path every entry point (form, API, bulk, TAXII) goes through.
+
+Order of checks, so that bad input leaves nothing behind: permission, payload limits,
+idempotency, indicator type, schema validation, then the policy. A refusal by policy is kept
+(state `refused`, reason and audit event); everything before it writes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import rfc8785
+from django.db import IntegrityError, transaction
+
+from audit import actions
+from audit.services import audit_record
+from config.errors import Conflict, NotFound, ValidationFailed
+from governance.indicator_schema import validate_payload
+from governance.models import IndicatorType, Organization
+from governance.permissions import organizations_with, require
+from governance.roles import Capability
+from governance.selectors import EffectiveRule, effective_rule, member_org_slugs
+from sharing import lifecycle
+from sharing.keys import pseudonym_key
+from sharing.models import ReviewTask, Source, Submission, SubmissionTransition, TaskState
+from sharing.redaction import FieldPlan, RedactionError, redact
+from sharing.scanning import scan
+from sharing.services.review import review_start
+from sharing.services.watchlist import watchlist_for
+
+MAX_PAYLOAD_BYTES = 64 * 1024
+MAX_DEPTH = 5
+MAX_STRING_LENGTH = 10_000
+MAX_CLIENT_REFERENCE_LENGTH = 200
+
+WITHDRAWABLE = (lifecycle.SUBMITTED, lifecycle.IN_REVIEW, lifecycle.CHANGES_REQUESTED)
+SCANNED_DATATYPES = frozenset({"string", "text"})
+
+
+# --------------------------------------------------------------------------------------------
+# Checks that write nothing
+
+
+def _limit_errors(payload: Any) -> list[dict[str, str]]:
+    """Return the payload-limit problems of `payload` (size, depth, string length)."""
+    try:
+        encoded = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    except (TypeError, ValueError):
+        return [{"field": "(payload)", "message": "must be JSON data"}]
+    if len(encoded) > MAX_PAYLOAD_BYTES:
+        return [
+            {
+                "field": "(payload)",
+                "message": f"is {len(encoded)} bytes as JSON; the limit is {MAX_PAYLOAD_BYTES}",
+            }
+        ]
+    errors: list[dict[str, str]] = []
+
+    def walk(value: Any, path: str, depth: int) -> None:
+        if isinstance(value, (dict, list)) and depth > MAX_DEPTH:
+            errors.append(
+                {"field": path or "(payload)", "message": f"nests deeper than {MAX_DEPTH} levels"}
+            )
+            return
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, f"{path}.{key}" if path else str(key), depth + 1)
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, f"{path}[{index}]", depth + 1)
+        elif isinstance(value, str) and len(value) > MAX_STRING_LENGTH:
+            errors.append(
+                {
+                    "field": path or "(payload)",
+                    "message": f"is {len(value)} characters; the limit is {MAX_STRING_LENGTH}",
+                }
+            )
+
+    walk(payload, "", 1)
+    return errors
+
+
+def _check_client_reference(client_reference: str | None) -> str | None:
+    if client_reference is None:
+        return None
+    if not isinstance(client_reference, str) or not client_reference.strip():
+        raise ValidationFailed(
+            "Invalid client reference.",
+            errors=[{"field": "client_reference", "message": "must be non-empty text"}],
+        )
+    if len(client_reference) > MAX_CLIENT_REFERENCE_LENGTH:
+        raise ValidationFailed(
+            "Invalid client reference.",
+            errors=[
+                {
+                    "field": "client_reference",
+                    "message": f"is longer than {MAX_CLIENT_REFERENCE_LENGTH} characters",
+                }
+            ],
+        )
+    return client_reference
+
+
+def _resolve_type(indicator_type: IndicatorType | str) -> IndicatorType:
+    if isinstance(indicator_type, IndicatorType):
+        if indicator_type.is_active:
+            return indicator_type
+        key = indicator_type.key
+    else:
+        key = indicator_type
+        found = IndicatorType.objects.filter(key=key, is_active=True).first()
+        if found is not None:
+            return found
+    raise ValidationFailed(
+        "Unknown indicator type.",
+        errors=[{"field": "indicator_type", "message": f"no active indicator type {key!r}"}],
+    )
+
+
+def _check_limits(payload: Any) -> None:
+    limits = _limit_errors(payload)
+    if limits:
+        raise ValidationFailed("The payload is over the limits.", errors=limits)
+
+
+def _check_schema(indicator_type: IndicatorType, payload: Any) -> None:
+    problems = validate_payload(indicator_type.fields, payload)
+    if problems:
+        raise ValidationFailed(
+            f"The payload does not match the {indicator_type.name} schema.",
+            errors=[{"field": f"payload.{p['field']}", "message": p["message"]} for p in problems],
+        )
+
+
+def payload_sha256(payload: Any) -> str:
+    """Return the hex SHA-256 of the RFC 8785 canonical form of `payload`."""
+    return hashlib.sha256(rfc8785.dumps(payload)).hexdigest()
+
+
+# --------------------------------------------------------------------------------------------
+# Scanning and redaction
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the policy makes of one payload: the redacted form, report, flags and markings."""
+
+    redacted_payload: dict
+    redaction_report: list[dict]
+    flags: list[dict]
+    audience: list[str]
+
+
+def _scan_flags(indicator_type: IndicatorType, payload: dict, watchlist) -> list[dict]:
+    """Return the scanner's findings on every free-text value of `payload`, by field."""
+    flags: list[dict] = []
+    for spec in indicator_type.fields:
+        name = spec["name"]
+        if spec["datatype"] not in SCANNED_DATATYPES or name not in payload:
+            continue
+        value = payload[name]
+        items = list(enumerate(value)) if isinstance(value, list) else [(None, value)]
+        for index, text in items:
+            if not isinstance(text, str):
+                continue
+            for finding in scan(text, watchlist=watchlist):
+                flag = {"field": name, **finding.to_dict()}
+                if index is not None:
+                    flag["index"] = index
+                flags.append(flag)
+    return flags
+
+
+def _audience(rule: dict, organization: Organization) -> list[str]:
+    audience = rule.get("audience")
+    if audience == "all_members":
+        return [slug for slug in member_org_slugs() if slug != organization.slug]
+    if audience == "secretariat_only" or not audience:
+        return []
+    return list(audience)
+
+
+def _apply_policy(
+    *, organization: Organization, indicator_type: IndicatorType, payload: dict, rule: EffectiveRule
+) -> Outcome:
+    watchlist = watchlist_for(organization=organization)
+    plans = [FieldPlan(*entry) for entry in rule.field_plan]
+    try:
+        result = redact(payload, plans, key=pseudonym_key(), watchlist=watchlist)
+    except RedactionError as exc:
+        raise ValidationFailed(
+            "The payload cannot be redacted under the policy in force.",
+            errors=[{"field": "payload", "message": str(exc)}],
+        ) from None
+    return Outcome(
+        redacted_payload=result.payload,
+        redaction_report=result.report,
+        flags=_scan_flags(indicator_type, payload, watchlist),
+        audience=_audience(rule.rule, organization),
+    )
+
+
+def _apply_rule_fields(submission: Submission, rule: EffectiveRule, outcome: Outcome) -> None:
+    policy = rule.rule
+    submission.redacted_payload = outcome.redacted_payload
+    submission.redacted_sha256 = payload_sha256(outcome.redacted_payload)
+    submission.redaction_report = outcome.redaction_report
+    submission.flags = outcome.flags
+    submission.policy_version = rule.policy_version
+    submission.policy_content_hash = rule.policy_version.content_hash
+    submission.rule_path = rule.rule_path
+    submission.rule = policy
+    submission.tlp = policy.get("tlp", "")
+    submission.pap = policy.get("pap", "")
+    submission.audience = outcome.audience
+    submission.anonymize_contributor = bool(policy.get("anonymize_contributor", False))
+    submission.retention_days = policy.get("retention_days")
+    submission.review_stages = list(policy.get("review") or [])
+
+
+def _flag_summary(flags: list[dict]) -> dict[str, int]:
+    summary: dict[str, int] = {}
+    for flag in flags:
+        summary[flag["category"]] = summary.get(flag["category"], 0) + 1
+    return dict(sorted(summary.items()))
+
+
+# --------------------------------------------------------------------------------------------
+# Writes
+
+
+def _existing(organization: Organization, client_reference: str | None) -> Submission | None:
+    if client_reference is None:
+        return None
+    return Submission.objects.filter(
+        organization=organization, client_reference=client_reference
+    ).first()
+
+
+def _insert(submission: Submission) -> Submission | None:
+    """Insert `submission`; return the row that won instead when its client reference is taken."""
+    try:
+        # The savepoint keeps the caller's transaction usable after a lost race.
+        with transaction.atomic():
+            submission.save(force_insert=True)
+    except IntegrityError:
+        winner = _existing(submission.organization, submission.client_reference)
+        if winner is None:
+            raise
+        return winner
+    return None
+
+
+def _history(submission: Submission, actor, from_state: str, to_state: str, reason: str = ""):
+    SubmissionTransition.objects.create(
+        submission=submission,
+        from_state=from_state,
+        to_state=to_state,
+        actor_username=getattr(actor, "username", "system"),
+        reason=reason,
+    )
+
+
+def submission_create(
+    *,
+    actor,
+    organization: Organization,
+    indicator_type: IndicatorType | str,
+    payload: Any,
+    source: str,
+    client_reference: str | None = None,
+) -> Submission:
+    """Validate, scan and redact `payload`, store the submission and start its review.
+
+    Return the existing submission when `client_reference` was already used by the
+    organization. Raise ValidationFailed (writing nothing) for bad input; keep a refusal by
+    policy as a `refused` submission with its reason.
+    """
+    require(actor, Capability.SUBMIT, organization)
+    if source not in Source.values:
+        raise ValidationFailed(
+            "Unknown source.", errors=[{"field": "source", "message": "unknown source"}]
+        )
+    client_reference = _check_client_reference(client_reference)
+    _check_limits(payload)
+    with transaction.atomic():
+        existing = _existing(organization, client_reference)
+        if existing is not None:
+            return existing
+        itype = _resolve_type(indicator_type)
+        _check_schema(itype, payload)
+        rule, reason = effective_rule(organization=organization, indicator_type=itype)
+        submission = Submission(
+            organization=organization,
+            submitted_by=actor,
+            indicator_type=itype,
+            schema_version=itype.schema_version,
+            payload=payload,
+            payload_sha256=payload_sha256(payload),
+            source=source,
+            client_reference=client_reference,
+        )
+        if rule is None:
+            submission.refusal_reason = reason
+            submission.apply_transition(lifecycle.REFUSED)
+            winner = _insert(submission)
+            if winner is not None:
+                return winner
+            _history(submission, actor, lifecycle.SUBMITTED, lifecycle.REFUSED, reason)
+            audit_record(
+                actor=actor,
+                action=actions.SUBMISSION_REFUSED,
+                obj=submission,
+                organization=organization,
+                data={
+                    "indicator_type": itype.key,
+                    "schema_version": itype.schema_version,
+                    "payload_sha256": submission.payload_sha256,
+                    "reason": reason,
+                    "source": source,
+                    "client_reference": client_reference,
+                },
+            )
+            return submission
+        outcome = _apply_policy(
+            organization=organization, indicator_type=itype, payload=payload, rule=rule
+        )
+        _apply_rule_fields(submission, rule, outcome)
+        winner = _insert(submission)
+        if winner is not None:
+            return winner
+        _history(submission, actor, "", lifecycle.SUBMITTED)
+        audit_record(
+            actor=actor,
+            action=actions.SUBMISSION_CREATED,
+            obj=submission,
+            organization=organization,
+            data={
+                "indicator_type": itype.key,
+                "schema_version": itype.schema_version,
+                "payload_sha256": submission.payload_sha256,
+                "redacted_sha256": submission.redacted_sha256,
+                "policy_version": rule.policy_version.number,
+                "policy_content_hash": submission.policy_content_hash,
+                "rule_path": rule.rule_path,
+                "overridden": rule.overridden,
+                "flags": _flag_summary(outcome.flags),
+                "source": source,
+                "client_reference": client_reference,
+            },
+        )
+        return review_start(submission=submission)
+
+
+def submission_preview(
+    *, actor, organization: Organization, indicator_type: IndicatorType | str, payload: Any
+) -> dict[str, Any]:
+    """Return what each audience would receive for `payload`, writing nothing."""
+    require(actor, Capability.SUBMIT, organization)
+    _check_limits(payload)
+    itype = _resolve_type(indicator_type)
+    _check_schema(itype, payload)
+    rule, reason = effective_rule(organization=organization, indicator_type=itype)
+    if rule is None:
+        return {
+            "indicator_type": itype.key,
+            "refused": True,
+            "refusal_reason": reason,
+            "redacted_payload": {},
+            "redaction_report": [],
+            "flags": [],
+            "audience": [],
+            "tlp": "",
+            "pap": "",
+            "anonymize_contributor": False,
+            "review_stages": [],
+            "policy_version": None,
+            "recipients": [],
+        }
+    outcome = _apply_policy(
+        organization=organization, indicator_type=itype, payload=payload, rule=rule
+    )
+    policy = rule.rule
+    anonymous = bool(policy.get("anonymize_contributor", False))
+    contributor = "anonymous member" if anonymous else organization.name
+    recipients = [
+        {
+            "audience": "Recipient members",
+            "organizations": outcome.audience,
+            "receives": "redacted payload",
+            "contributor_shown_as": contributor,
+        },
+        {
+            "audience": "Forum secretariat",
+            "organizations": [],
+            "receives": "original in forum review, redacted payload once published",
+            "contributor_shown_as": organization.name,
+        },
+        {
+            "audience": "Regulators",
+            "organizations": [],
+            "receives": "redacted payload, redaction report and content hashes",
+            "contributor_shown_as": organization.name,
+        },
+    ]
+    return {
+        "indicator_type": itype.key,
+        "refused": False,
+        "refusal_reason": "",
+        "redacted_payload": outcome.redacted_payload,
+        "redaction_report": outcome.redaction_report,
+        "flags": outcome.flags,
+        "audience": outcome.audience,
+        "tlp": policy.get("tlp", ""),
+        "pap": policy.get("pap", ""),
+        "anonymize_contributor": anonymous,
+        "review_stages": list(policy.get("review") or []),
+        "policy_version": rule.policy_version.number,
+        "recipients": recipients,
+    }
+
+
+def _locked_own(actor, submission: Submission) -> Submission:
+    """Lock `submission` for a submitter of its organization; NotFound for anybody else."""
+    visible = {o.pk for o in organizations_with(actor, Capability.VIEW_OWN_SUBMISSIONS)}
+    locked = Submission.objects.select_for_update().filter(pk=submission.pk).first()
+    if locked is None or locked.organization_id not in visible:
+        raise NotFound("No such submission.")
+    require(actor, Capability.SUBMIT, locked.organization)
+    return locked
+
+
+@transaction.atomic
+def submission_withdraw(*, actor, submission: Submission, reason: str) -> Submission:
+    """Withdraw a submission that is not yet decided, on behalf of its organization."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(
+            "Say why you withdraw it.",
+            errors=[{"field": "reason", "message": "is required"}],
+        )
+    locked = _locked_own(actor, submission)
+    if locked.state not in WITHDRAWABLE:
+        raise Conflict(
+            f"A {locked.get_state_display().lower()} submission cannot be withdrawn here."
+        )
+    previous = locked.apply_transition(lifecycle.WITHDRAWN)
+    locked.save(update_fields=["state", "updated_at"])
+    _history(locked, actor, previous, lifecycle.WITHDRAWN, reason)
+    # Nobody should review what its submitter took back.
+    ReviewTask.objects.filter(
+        submission=locked, state__in=[TaskState.WAITING, TaskState.OPEN, TaskState.CLAIMED]
+    ).update(state=TaskState.CANCELLED)
+    audit_record(
+        actor=actor,
+        action=actions.SUBMISSION_WITHDRAWN,
+        obj=locked,
+        organization=locked.organization,
+        data={"from_state": previous, "payload_sha256": locked.payload_sha256},
+    )
+    return locked
+
+
+@transaction.atomic
+def submission_resubmit(*, actor, submission: Submission, payload: Any) -> Submission:
+    """Replace the payload of a submission whose reviewers asked for changes, and review again."""
+    locked = _locked_own(actor, submission)
+    if locked.state != lifecycle.CHANGES_REQUESTED:
+        raise Conflict("Only a submission with changes requested can be resubmitted.")
+    itype = locked.indicator_type
+    if not itype.is_active:
+        raise Conflict(f"{itype.name} is no longer in the catalog.")
+    _check_limits(payload)
+    _check_schema(itype, payload)
+    rule, reason = effective_rule(organization=locked.organization, indicator_type=itype)
+    if rule is None:
+        raise Conflict(f"It cannot be resubmitted: {reason}.")
+    outcome = _apply_policy(
+        organization=locked.organization, indicator_type=itype, payload=payload, rule=rule
+    )
+    previous_sha = locked.payload_sha256
+    locked.payload = payload
+    locked.payload_sha256 = payload_sha256(payload)
+    locked.schema_version = itype.schema_version
+    _apply_rule_fields(locked, rule, outcome)
+    locked.review_round += 1
+    locked.save()
+    audit_record(
+        actor=actor,
+        action=actions.SUBMISSION_RESUBMITTED,
+        obj=locked,
+        organization=locked.organization,
+        data={
+            "previous_payload_sha256": previous_sha,
+            "payload_sha256": locked.payload_sha256,
+            "redacted_sha256": locked.redacted_sha256,
+            "policy_version": rule.policy_version.number,
+            "policy_content_hash": locked.policy_content_hash,
+            "review_round": locked.review_round,
+            "flags": _flag_summary(outcome.flags),
+        },
+    )
+    return review_start(submission=locked)
