@@ -1,0 +1,116 @@
+"""Published-indicator REST endpoints: the audience-scoped feed, withdrawal, legal holds,
+and acknowledgement of marking terms."""
+
+from __future__ import annotations
+
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.errors import AccessDenied, ValidationFailed
+from sharing.api import serializers_review as s
+from sharing.selectors.indicators import (
+    contributor_visible,
+    indicator_get,
+    indicator_list,
+    pending_markings,
+)
+from sharing.services.lifecycle_jobs import indicator_withdraw, legal_hold_lift, legal_hold_place
+from sharing.services.publication import marking_acknowledge
+
+
+class IndicatorPagination(CursorPagination):
+    ordering = ("-published_at", "-id")
+
+
+def _context(request) -> dict:
+    return {"contributor_visible": lambda i: contributor_visible(actor=request.user, indicator=i)}
+
+
+def _filters(request) -> dict:
+    filters = {"type": request.query_params.get("type"), "tlp": request.query_params.get("tlp")}
+    raw = request.query_params.get("published_after")
+    if raw:
+        moment = parse_datetime(raw)
+        if moment is None or moment.tzinfo is None:
+            raise ValidationFailed(
+                "published_after must be an ISO 8601 date-time with a time zone.",
+                errors=[{"field": "published_after", "message": "not an aware date-time"}],
+            )
+        filters["published_after"] = moment
+    return filters
+
+
+class IndicatorListApi(APIView):
+    @extend_schema(
+        responses=s.IndicatorOutput(many=True),
+        tags=["indicators"],
+        parameters=[
+            OpenApiParameter("type", str),
+            OpenApiParameter("tlp", str),
+            OpenApiParameter("published_after", str, description="ISO 8601 date-time"),
+        ],
+        summary="Published indicators addressed to my organization",
+    )
+    def get(self, request):
+        filters = _filters(request)
+        missing = pending_markings(actor=request.user)
+        if missing:
+            raise AccessDenied(
+                "Accept the handling terms of these markings first.",
+                code="marking_not_acknowledged",
+                extra={"markings": missing},
+            )
+        paginator = IndicatorPagination()
+        page = paginator.paginate_queryset(
+            indicator_list(actor=request.user, filters=filters), request, view=self
+        )
+        data = s.IndicatorOutput(page, many=True, context=_context(request)).data
+        return paginator.get_paginated_response(data)
+
+
+class IndicatorDetailApi(APIView):
+    @extend_schema(responses=s.IndicatorOutput, tags=["indicators"])
+    def get(self, request, pk):
+        indicator = indicator_get(actor=request.user, pk=pk)
+        return Response(s.IndicatorOutput(indicator, context=_context(request)).data)
+
+
+class IndicatorWithdrawApi(APIView):
+    @extend_schema(request=s.ReasonInput, responses=s.IndicatorOutput, tags=["indicators"])
+    def post(self, request, pk):
+        data = s.ReasonInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        indicator = indicator_get(actor=request.user, pk=pk)
+        indicator = indicator_withdraw(
+            actor=request.user, indicator=indicator, reason=data.validated_data["reason"]
+        )
+        indicator = indicator_get(actor=request.user, pk=indicator.pk)
+        return Response(s.IndicatorOutput(indicator, context=_context(request)).data)
+
+
+class IndicatorLegalHoldApi(APIView):
+    @extend_schema(request=s.LegalHoldInput, responses=s.IndicatorOutput, tags=["indicators"])
+    def post(self, request, pk):
+        data = s.LegalHoldInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        indicator = indicator_get(actor=request.user, pk=pk)
+        service = legal_hold_place if data.validated_data["hold"] else legal_hold_lift
+        service(
+            actor=request.user,
+            submission=indicator.submission,
+            reason=data.validated_data["reason"],
+        )
+        return Response(s.IndicatorOutput(indicator, context=_context(request)).data)
+
+
+class MarkingAcknowledgeApi(APIView):
+    @extend_schema(request=s.MarkingInput, responses={201: s.MarkingOutput}, tags=["indicators"])
+    def post(self, request):
+        data = s.MarkingInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        ack = marking_acknowledge(actor=request.user, marking=data.validated_data["marking"])
+        return Response(s.MarkingOutput(ack).data, status=status.HTTP_201_CREATED)
