@@ -1,6 +1,11 @@
-"""Demo organizations and users (`manage.py seed_demo`). Demo passwords are for demos only."""
+"""Demo organizations, users, catalog and approved baseline policy (`manage.py seed_demo`).
+
+Demo passwords are for demos only.
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -8,8 +13,16 @@ from django.db import transaction
 from audit.actors import SYSTEM
 from governance.models import Membership, Organization
 from governance.roles import OrgKind, Role
+from governance.selectors import policy_version_in_force
 from governance.services import membership_create, organization_create
+from governance.services_catalog import indicator_types_sync
+from governance.services_policy import (
+    policy_version_approve,
+    policy_version_draft_create,
+    policy_version_submit,
+)
 
+BASELINE_POLICY_PATH = Path(__file__).resolve().parent / "catalog" / "baseline_policy.yaml"
 DEMO_PASSWORD = "clearroom-demo-2026"
 
 ORGANIZATIONS = [
@@ -58,8 +71,33 @@ def seed(stdout=None) -> dict[str, int]:
             created["users"] += 1
         if not Membership.objects.filter(user=user, organization=orgs[slug]).exists():
             membership_create(actor=SYSTEM, user=user, organization=orgs[slug], role=role)
+    created["policy_versions"] = _seed_policy(User)
     if stdout is not None:
         stdout.write(
-            f"organizations created: {created['organizations']}, users created: {created['users']}"
+            f"organizations created: {created['organizations']}, "
+            f"users created: {created['users']}, "
+            f"policy versions approved: {created['policy_versions']}"
         )
     return created
+
+
+def _seed_policy(User) -> int:
+    """Sync the catalog and put the baseline policy in force (drafted by Northwind, by counsel)."""
+    indicator_types_sync(actor=SYSTEM)
+    if policy_version_in_force() is not None:
+        return 0
+    drafter = User.objects.get(username="northwind-admin")
+    version = policy_version_draft_create(
+        actor=drafter, text=BASELINE_POLICY_PATH.read_text(encoding="utf-8")
+    )
+    version = policy_version_submit(actor=drafter, version=version)
+    policy_version_approve(
+        actor=User.objects.get(username="counsel"),
+        version=version,
+        statement=(
+            "Baseline reviewed against the forum's antitrust guidance: only technical threat "
+            "information is shared in clear; personal data is pseudonymised or generalised; "
+            "competitive and restricted information is dropped for every type."
+        ),
+    )
+    return 1
