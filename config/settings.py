@@ -233,7 +233,15 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 30 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 25 * 60)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "sharing-escalate-overdue-reviews": {
+        "task": "sharing.tasks.escalate_overdue_reviews_task",
+        "schedule": 15 * 60,
+    },
+    "sharing-expire-indicators": {"task": "sharing.tasks.expire_indicators_task", "schedule": 3600},
+    "sharing-purge-originals": {"task": "sharing.tasks.purge_originals_task", "schedule": 3600},
+    "sharing-recall-scan": {"task": "sharing.tasks.recall_scan_task", "schedule": 3600},
+}
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "clearroom@localhost")

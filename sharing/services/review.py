@@ -461,3 +461,17 @@ def _conclude(submission: Submission, actor, target: str, action: str, reason: s
     transaction.on_commit(
         lambda: _tasks().notify_submitter_task.delay(str(submission.pk), target), robust=True
     )
+
+
+@transaction.atomic
+def review_original_viewed(*, actor, task: ReviewTask) -> None:
+    """Record that a reviewer opened the original of the task's submission."""
+    _require_eligible(actor, task)
+    submission = task.submission
+    audit_record(
+        actor=actor,
+        action=actions.SUBMISSION_ORIGINAL_VIEWED,
+        obj=submission,
+        organization=submission.organization,
+        data={"task_id": task.pk, "payload_sha256": submission.payload_sha256},
+    )

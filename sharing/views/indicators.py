@@ -1,0 +1,142 @@
+"""The published-indicators feed: audience-scoped list and detail, the marking-terms gate,
+withdrawal and legal holds."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.views.decorators.http import require_POST
+
+from config.errors import AccessDenied, ApplicationError, NotFound
+from governance.permissions import can
+from governance.roles import Capability
+from sharing.selectors.indicators import (
+    contributor_visible,
+    indicator_get,
+    indicator_list,
+    may_withdraw,
+    pending_markings,
+)
+from sharing.services.lifecycle_jobs import indicator_withdraw, legal_hold_lift, legal_hold_place
+from sharing.services.publication import MARKING_TERMS, marking_acknowledge
+
+PAGE_SIZE = 50
+
+
+def _reader_required(view):
+    @login_required
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as exc:
+            raise Http404(exc.message) from exc
+        except AccessDenied as exc:
+            if exc.code == "marking_not_acknowledged":
+                messages.error(request, exc.message)
+                return redirect("indicator-list")
+            raise PermissionDenied(exc.message) from exc
+
+    return wrapped
+
+
+def _rows(request, indicators):
+    return [
+        {
+            "indicator": i,
+            "contributor": i.contributor
+            if contributor_visible(actor=request.user, indicator=i)
+            else None,
+        }
+        for i in indicators
+    ]
+
+
+def indicator_list_page(request):
+    filters = {"type": request.GET.get("type", ""), "tlp": request.GET.get("tlp", "")}
+    after = parse_date(request.GET.get("published_after", "") or "")
+    if after:
+        filters["published_after"] = timezone.make_aware(datetime.combine(after, time.min))
+    pending = pending_markings(actor=request.user)
+    indicators = list(indicator_list(actor=request.user, filters=filters)[: PAGE_SIZE + 1])
+    return render(
+        request,
+        "sharing/indicators/list.html",
+        {
+            "rows": _rows(request, indicators[:PAGE_SIZE]),
+            "more": len(indicators) > PAGE_SIZE,
+            "pending": [{"marking": m, "terms": MARKING_TERMS[m]} for m in pending],
+            "filters": {**filters, "published_after": request.GET.get("published_after", "")},
+        },
+    )
+
+
+def indicator_detail_page(request, pk):
+    indicator = indicator_get(actor=request.user, pk=pk)
+    return render(
+        request,
+        "sharing/indicators/detail.html",
+        {
+            "indicator": indicator,
+            "contributor": indicator.contributor
+            if contributor_visible(actor=request.user, indicator=indicator)
+            else None,
+            "may_withdraw": may_withdraw(actor=request.user, indicator=indicator),
+            "may_hold": can(request.user, Capability.PLACE_LEGAL_HOLD),
+            "legal_hold": indicator.submission.legal_hold
+            if can(request.user, Capability.PLACE_LEGAL_HOLD)
+            else None,
+        },
+    )
+
+
+def withdraw(request, pk):
+    indicator = indicator_get(actor=request.user, pk=pk)
+    try:
+        indicator_withdraw(
+            actor=request.user, indicator=indicator, reason=request.POST.get("reason", "")
+        )
+        messages.success(request, "Indicator withdrawn.")
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("indicator-detail", pk=pk)
+
+
+def legal_hold(request, pk):
+    indicator = indicator_get(actor=request.user, pk=pk)
+    service = legal_hold_place if request.POST.get("hold") == "1" else legal_hold_lift
+    try:
+        service(
+            actor=request.user,
+            submission=indicator.submission,
+            reason=request.POST.get("reason", ""),
+        )
+        messages.success(request, "Legal hold updated.")
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("indicator-detail", pk=pk)
+
+
+def acknowledge(request):
+    try:
+        for marking in request.POST.getlist("marking"):
+            marking_acknowledge(actor=request.user, marking=marking)
+        messages.success(request, "Handling terms accepted.")
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("indicator-list")
+
+
+indicator_list_page = _reader_required(indicator_list_page)
+indicator_detail_page = _reader_required(indicator_detail_page)
+withdraw = require_POST(_reader_required(withdraw))
+legal_hold = require_POST(_reader_required(legal_hold))
+acknowledge = require_POST(_reader_required(acknowledge))

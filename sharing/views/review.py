@@ -1,0 +1,245 @@
+"""Reviewer pages: queues, the review page with original and redacted side by side, decisions,
+and counsel's reassignment and recall list."""
+
+from __future__ import annotations
+
+import json
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from config.errors import AccessDenied, ApplicationError, NotFound
+from governance import field_actions as fa
+from governance.permissions import can
+from governance.roles import Capability
+from sharing.models import Decision, TaskState
+from sharing.selectors.indicators import recall_list
+from sharing.selectors.review import (
+    review_history,
+    review_queue_list,
+    review_task_get,
+    review_task_list,
+)
+from sharing.services import review as services
+
+STRICTER_ACTIONS = (
+    "drop",
+    "pseudonymize",
+    "scrub",
+    "mask:4",
+    "generalize:ipv4/24",
+    "generalize:ipv4/16",
+    "generalize:ipv6/48",
+    "generalize:day",
+    "generalize:week",
+    "generalize:log10",
+)
+
+
+def _reviewer_required(view):
+    @login_required
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not (
+            can(request.user, Capability.REVIEW_ORIGIN)
+            or can(request.user, Capability.REVIEW_FORUM)
+        ):
+            raise PermissionDenied("Only reviewers see review queues.")
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as exc:
+            raise Http404(exc.message) from exc
+
+    return wrapped
+
+
+def queue(request):
+    filters = {
+        key: request.GET.get(key, "")
+        for key in ("queue", "type", "stage", "flags", "older_than_hours")
+    }
+    if not filters["older_than_hours"].isdigit():
+        filters["older_than_hours"] = ""
+    tasks = list(review_task_list(actor=request.user, filters=filters)[:200])
+    return render(
+        request,
+        "sharing/review/queue.html",
+        {
+            "queues": review_queue_list(actor=request.user),
+            "tasks": tasks,
+            "filters": filters,
+            "is_counsel": can(request.user, Capability.REVIEW_FORUM),
+        },
+    )
+
+
+def _segments(text: str, spans: list[dict]) -> list[dict]:
+    """Split `text` into plain and flagged segments for in-place highlighting."""
+    out, cursor = [], 0
+    for flag in sorted(spans, key=lambda f: (f["start"], f["end"])):
+        start, end = max(flag["start"], cursor), min(flag["end"], len(text))
+        if start >= end:
+            continue
+        if start > cursor:
+            out.append({"text": text[cursor:start]})
+        out.append({"text": text[start:end], "flag": flag})
+        cursor = end
+    if cursor < len(text):
+        out.append({"text": text[cursor:]})
+    return out
+
+
+def _display(value) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _rows(submission, plans) -> list[dict]:
+    original = submission.payload or {}
+    redacted = submission.redacted_payload
+    report = {entry["field"]: entry for entry in submission.redaction_report}
+    flags_by_field: dict[str, list[dict]] = {}
+    for flag in submission.flags:
+        if flag.get("index") is None:
+            flags_by_field.setdefault(flag["field"], []).append(flag)
+    rows = []
+    for plan in plans:
+        value = original.get(plan.name)
+        shown = _display(value) if plan.name in original else None
+        planned = fa.parse_action(plan.action)
+        choices = [
+            a
+            for a in STRICTER_ACTIONS
+            if a != plan.action
+            and fa.fits_datatype(fa.parse_action(a), plan.datatype)
+            and fa.is_at_least_as_strict(fa.parse_action(a), planned)
+        ]
+        rows.append(
+            {
+                "name": plan.name,
+                "original": _segments(shown, flags_by_field.get(plan.name, []))
+                if isinstance(value, str)
+                else ([{"text": shown}] if shown is not None else []),
+                "redacted": _display(redacted[plan.name]) if plan.name in redacted else None,
+                "action": report.get(plan.name, {}).get("action", plan.action),
+                "rule": plan.rule,
+                "flag_count": sum(1 for f in submission.flags if f["field"] == plan.name),
+                "choices": choices if plan.name in redacted and planned.kind != fa.DROP else [],
+            }
+        )
+    return rows
+
+
+def task_detail(request, pk: int):
+    task = review_task_get(actor=request.user, pk=pk)
+    submission = task.submission
+    may_review = services.review_refusal(actor=request.user, task=task) is None
+    if may_review and submission.payload is not None:
+        services.review_original_viewed(actor=request.user, task=task)
+    return render(
+        request,
+        "sharing/review/task.html",
+        {
+            "task": task,
+            "submission": submission,
+            "rows": _rows(submission, services.field_plans(submission)) if may_review else [],
+            "may_review": may_review,
+            "holds_task": task.state == TaskState.CLAIMED and task.assignee_id == request.user.pk,
+            "history": review_history(actor=request.user, task=task),
+            "decisions": Decision.choices,
+            "is_counsel": can(request.user, Capability.REVIEW_FORUM),
+        },
+    )
+
+
+def _act(request, pk: int, action) -> object:
+    task = review_task_get(actor=request.user, pk=pk)
+    try:
+        action(task)
+    except (AccessDenied, ApplicationError) as exc:
+        messages.error(request, exc.message)
+        for error in exc.errors:
+            messages.error(request, f"{error['field']}: {error['message']}")
+        return redirect("review-task", pk=pk)
+    return None
+
+
+def claim(request, pk: int):
+    failed = _act(request, pk, lambda t: services.review_task_claim(actor=request.user, task=t))
+    if failed:
+        return failed
+    messages.success(request, "Task claimed.")
+    return redirect("review-task", pk=pk)
+
+
+def release(request, pk: int):
+    failed = _act(request, pk, lambda t: services.review_task_release(actor=request.user, task=t))
+    if failed:
+        return failed
+    messages.success(request, "Task released to the queue.")
+    return redirect("review-queue")
+
+
+def decide(request, pk: int):
+    extra = {
+        key.removeprefix("extra_"): value
+        for key, value in request.POST.items()
+        if key.startswith("extra_") and value
+    }
+    failed = _act(
+        request,
+        pk,
+        lambda t: services.review_task_decide(
+            actor=request.user,
+            task=t,
+            decision=request.POST.get("decision", ""),
+            reason=request.POST.get("reason", ""),
+            extra_redactions=extra,
+        ),
+    )
+    if failed:
+        return failed
+    messages.success(request, "Decision recorded.")
+    return redirect("review-queue")
+
+
+def reassign(request, pk: int):
+    assignee = (
+        get_user_model()
+        .objects.filter(username=request.POST.get("assignee", ""), is_active=True)
+        .first()
+    )
+    if assignee is None:
+        messages.error(request, "No such reviewer.")
+        return redirect("review-task", pk=pk)
+    failed = _act(
+        request,
+        pk,
+        lambda t: services.review_task_reassign(actor=request.user, task=t, assignee=assignee),
+    )
+    if failed:
+        return failed
+    messages.success(request, f"Task reassigned to {assignee.get_username()}.")
+    return redirect("review-task", pk=pk)
+
+
+@login_required
+def recalls(request):
+    try:
+        flagged = list(recall_list(actor=request.user))
+    except AccessDenied as exc:
+        raise PermissionDenied(exc.message) from exc
+    return render(request, "sharing/review/recalls.html", {"indicators": flagged})
+
+
+queue = _reviewer_required(queue)
+task_detail = _reviewer_required(task_detail)
+claim = require_POST(_reviewer_required(claim))
+release = require_POST(_reviewer_required(release))
+decide = require_POST(_reviewer_required(decide))
+reassign = require_POST(_reviewer_required(reassign))
