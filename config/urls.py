@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 api_patterns = [
     path("", include("governance.api.urls")),
     path("", include("sharing.api.urls")),
+    path("", include("sharing.api.urls_export")),
     path("audit/", include("audit.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
@@ -18,6 +19,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_patterns)),
+    path("taxii2/", include("sharing.taxii.urls")),
     path("audit/", include("audit.urls")),
     path("", include("sharing.urls")),
     path("", include("governance.urls")),

@@ -32,18 +32,18 @@ class IndicatorExportView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     def get(self, request):
-        queryset = indicator_list(actor=request.user, filters={})
         params = request.query_params
+        filters: dict = {}
         if params.get("type"):
-            queryset = queryset.filter(indicator_type__key=params["type"])
+            filters["type"] = params["type"]
         if params.get("tlp"):
             try:
-                level = stix.normalize_level(params["tlp"], "TLP")
+                filters["tlp"] = stix.normalize_level(params["tlp"], "TLP")
             except ValueError:
                 raise ValidationError({"tlp": ["Unknown TLP level."]}) from None
-            queryset = queryset.filter(tlp__in=[level, f"TLP:{level}"])
         if params.get("published_after"):
-            queryset = queryset.filter(published_at__gt=_published_after(params["published_after"]))
+            filters["published_after"] = _published_after(params["published_after"])
+        queryset = indicator_list(actor=request.user, filters=filters)
         indicators = queryset.select_related(
             "indicator_type", "contributor", "policy_version", "submission"
         ).order_by("published_at", "id")
