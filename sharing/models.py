@@ -361,3 +361,90 @@ class TaxiiStatus(models.Model):
 
     def __str__(self) -> str:
         return f"TAXII status {self.id} ({self.state})"
+
+
+class CorrelationToken(models.Model):
+    """A pseudonym found in a published indicator, indexed for correlation.
+
+    `token` is the value as published; `canonical` is the same pseudonym under the newest key it
+    could be carried to (re-pseudonymised from the original, or through a key-rotation mapping),
+    so indicators published under different key ids still link.
+    """
+
+    indicator = models.ForeignKey(
+        SharedIndicator, on_delete=models.CASCADE, related_name="correlation_tokens"
+    )
+    field = models.CharField(max_length=80)
+    position = models.PositiveIntegerField(default=0)
+    token = models.CharField(max_length=200)
+    canonical = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["indicator_id", "field", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "field", "position"], name="correlation_token_once_per_slot"
+            )
+        ]
+        indexes = [models.Index(fields=["canonical"])]
+
+    def __str__(self) -> str:
+        return f"{self.field}[{self.position}] of {self.indicator_id}"
+
+
+class PseudonymMapping(models.Model):
+    """Old token -> new token, kept from a key rotation so purged originals still correlate."""
+
+    old_token = models.CharField(max_length=200, unique=True)
+    new_token = models.CharField(max_length=200)
+    key_id = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.old_token[:16]}… -> {self.key_id}"
+
+
+class Statistic(models.Model):
+    """One compilation of a safety-zone statistic: its published values or why it is withheld."""
+
+    class Status(models.TextChoices):
+        PUBLISHED = "published", "Published"
+        WITHHELD = "withheld", "Withheld"
+
+    name = models.CharField(max_length=80)
+    policy_version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices)
+    period_start = models.DateTimeField()
+    period_end = models.DateTimeField()
+    values = models.JSONField(default=dict)  # empty unless published
+    reasons = models.JSONField(default=list)  # [{condition, message}], shown to counsel only
+    data_count = models.PositiveIntegerField(default=0)
+    contributor_count = models.PositiveIntegerField(default=0)
+    compiled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    compiled_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["name", "-compiled_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["published", "withheld"]),
+                name="statistic_status_known",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="published") | models.Q(values={}),
+                name="withheld_statistic_has_no_values",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(period_end__gt=models.F("period_start")),
+                name="statistic_period_ordered",
+            ),
+        ]
+        indexes = [models.Index(fields=["name", "-compiled_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.status}, {self.compiled_at:%Y-%m-%d})"
