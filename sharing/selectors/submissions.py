@@ -10,7 +10,8 @@ from django.db.models import QuerySet
 
 from audit import actions
 from audit.services import audit_record
-from config.errors import NotFound
+from config.errors import AccessDenied, NotFound, ValidationFailed
+from governance.models import Organization
 from governance.permissions import organizations_with
 from governance.roles import Capability
 from sharing import lifecycle
@@ -85,3 +86,33 @@ def watchlist_term_list(*, actor) -> QuerySet[WatchlistTerm]:
         .select_related("organization")
         .order_by("organization__slug", "-created_at")
     )
+
+
+def submitting_organizations(*, actor) -> list[Organization]:
+    """Return the organizations the actor may submit for."""
+    return organizations_with(actor, Capability.SUBMIT)
+
+
+def submitting_organization(
+    *, actor, slug: str | None = None, bound_to: Organization | None = None
+) -> Organization:
+    """Return the organization to submit for: `slug`, else the actor's only one.
+
+    `bound_to` is the organization of the API token in use: a token submits only for it.
+    """
+    allowed = submitting_organizations(actor=actor)
+    if bound_to is not None:
+        allowed = [o for o in allowed if o.pk == bound_to.pk]
+    if not allowed:
+        raise AccessDenied("You are not allowed to submit indicators.")
+    if slug:
+        for org in allowed:
+            if org.slug == slug:
+                return org
+        raise AccessDenied(f"You may not submit for {slug!r}.")
+    if len(allowed) > 1:
+        raise ValidationFailed(
+            "Say which organization you submit for.",
+            errors=[{"field": "organization", "message": "is required: you submit for several"}],
+        )
+    return allowed[0]
