@@ -96,6 +96,34 @@ __all__ = [
     "catalog",
     "make_submission",
     "policy",
+    "publish",
+    "published",
+    "acknowledge_all",
     "submit",
     "two_org_policy",
 ]
+
+
+def publish(submission, users):
+    """Walk a two-stage submission through both approvals; return its indicator."""
+    from sharing.models import Decision, SharedIndicator
+    from sharing.services.review import review_task_claim, review_task_decide
+
+    for stage, user in (("origin", users["legal_reviewer"]), ("forum", users["counsel"])):
+        task = submission.review_tasks.get(stage=stage, round=submission.review_round)
+        review_task_claim(actor=user, task=task)
+        review_task_decide(actor=user, task=task, decision=Decision.APPROVE)
+    return SharedIndicator.objects.get(submission=submission)
+
+
+@pytest.fixture
+def published(two_org_policy, make_submission, users):
+    """An account cluster from acme, published to acme and globex (initech is outside)."""
+    return publish(make_submission(), users)
+
+
+def acknowledge_all(user, indicator):
+    from sharing.services.publication import indicator_markings, marking_acknowledge
+
+    for marking in indicator_markings(indicator):
+        marking_acknowledge(actor=user, marking=marking)
