@@ -5,8 +5,6 @@ Demo passwords are for demos only.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
@@ -15,14 +13,13 @@ from governance.models import Membership, Organization
 from governance.roles import OrgKind, Role
 from governance.selectors import policy_version_in_force
 from governance.services import membership_create, organization_create
-from governance.services_catalog import indicator_types_sync
+from governance.services_catalog import BASELINE_POLICY_PATH, indicator_types_sync
 from governance.services_policy import (
     policy_version_approve,
     policy_version_draft_create,
     policy_version_submit,
 )
 
-BASELINE_POLICY_PATH = Path(__file__).resolve().parent / "catalog" / "baseline_policy.yaml"
 DEMO_PASSWORD = "clearroom-demo-2026"
 
 ORGANIZATIONS = [

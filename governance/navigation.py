@@ -1,3 +1,14 @@
 """Governance pages in the navigation (see governance/navigation_registry.py)."""
 
-NAV_ITEMS: list = []
+from governance.navigation_registry import NavItem
+from governance.roles import Capability as C
+
+NAV_ITEMS: list = [
+    NavItem("Catalog", "catalog", (C.SUBMIT, C.READ_FEED, C.READ_AUDIT), order=60),
+    NavItem(
+        "Policy", "policy-versions", (C.DRAFT_POLICY, C.APPROVE_POLICY, C.READ_AUDIT), order=70
+    ),
+    NavItem("Policy in force", "policy-in-force", (C.READ_AUDIT,), order=71),
+    NavItem("Overrides", "org-overrides", (C.SET_OVERRIDE,), order=72),
+    NavItem("API tokens", "api-tokens", (C.MANAGE_ORG,), order=90),
+]

@@ -11,6 +11,7 @@ from django.utils import timezone
 from config.errors import AccessDenied, NotFound
 from governance import policy_language
 from governance.models import (
+    ApiToken,
     IndicatorType,
     Organization,
     OrgOverride,
@@ -111,6 +112,11 @@ def indicator_type_get(*, actor, key: str) -> IndicatorType:
     return found
 
 
+def catalog_types() -> QuerySet[IndicatorType]:
+    """Return the active indicator types (for rendering rules against the catalog)."""
+    return IndicatorType.objects.filter(is_active=True).order_by("name")
+
+
 def catalog_fields(*, types=None) -> dict[str, list[dict]]:
     """Return {type key: field specs} of the active catalog (the shape policy validation takes)."""
     rows = types if types is not None else IndicatorType.objects.filter(is_active=True)
@@ -162,3 +168,10 @@ def org_override_get(*, actor, organization: Organization) -> OrgOverride | None
     if organization not in organizations_with(actor, Capability.SET_OVERRIDE):
         raise AccessDenied("You may only see your own organization's overrides.")
     return OrgOverride.objects.filter(organization=organization).first()
+
+
+def api_token_list(*, actor, organization: Organization) -> QuerySet:
+    """Return `organization`'s API tokens, for its member admins."""
+    if organization not in organizations_with(actor, Capability.MANAGE_ORG):
+        raise AccessDenied("Only your organization's member admin manages its API tokens.")
+    return ApiToken.objects.filter(organization=organization).select_related("user", "created_by")

@@ -14,6 +14,7 @@ from governance.models import IndicatorType
 from governance.permissions import require
 from governance.roles import Capability
 
+BASELINE_POLICY_PATH = indicator_schema.CATALOG_PATH.parent / "baseline_policy.yaml"
 _DESCRIPTIVE_KEYS = ("name", "description", "category", "legitimate_interest", "stix_pattern")
 
 

@@ -4,17 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.dateparse import parse_datetime
 
+from governance.formatting import rules_to_yaml
 from governance.selectors import policy_version_in_force
-
-
-def rules_to_yaml(rules: dict, *, header: str = "") -> str:
-    """Return `rules` as YAML whose parsed form hashes exactly like `rules`."""
-    body = yaml.safe_dump(rules, sort_keys=False, allow_unicode=True, default_flow_style=False)
-    return header + body
 
 
 class Command(BaseCommand):

@@ -1,0 +1,57 @@
+"""Forms of the governance pages: input shapes only; the services decide."""
+
+from __future__ import annotations
+
+from django import forms
+
+DATETIME_LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class PolicyDraftForm(forms.Form):
+    text = forms.CharField(
+        label="Rules (YAML)",
+        strip=False,
+        widget=forms.Textarea(attrs={"class": "code", "spellcheck": "false", "rows": 30}),
+    )
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
+    statement = forms.CharField(
+        label="Statement",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Your reasoning, recorded with the decision and in the audit log.",
+    )
+    effective_from = forms.DateTimeField(
+        label="In force from (UTC, approval only)",
+        required=False,
+        widget=DATETIME_LOCAL,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
+        help_text="Leave empty to put the version in force now.",
+    )
+
+
+class InForceForm(forms.Form):
+    at = forms.DateTimeField(
+        label="At (UTC)",
+        widget=DATETIME_LOCAL,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
+    )
+
+
+class OverrideForm(forms.Form):
+    text = forms.CharField(
+        label="Your organization's stricter rules (YAML: type key → rule keys)",
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"class": "code", "spellcheck": "false", "rows": 16}),
+    )
+
+
+class ApiTokenForm(forms.Form):
+    user = forms.ModelChoiceField(queryset=None, label="For user")
+    name = forms.CharField(max_length=100, label="Name")
+
+    def __init__(self, *args, members=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = members
