@@ -195,15 +195,15 @@ def policy_version_approve(
     row is locked first so two approvals cannot both leave their version in force.
     """
     statement = _require_decider(actor, version, statement)
-    now = timezone.now()
-    start = effective_from or now
-    if start < now - timedelta(seconds=5):
+    if effective_from is not None and effective_from < timezone.now() - timedelta(seconds=5):
         raise ValidationFailed(
             "A version takes effect now or later, never in the past.",
             errors=[{"field": "effective_from", "message": "must be now or later"}],
         )
-    start = max(start, now)
     policy = Policy.objects.select_for_update().get(pk=version.policy_id)
+    # "Now" is read under the lock, so a later approval always starts after an earlier one.
+    now = timezone.now()
+    start = max(effective_from or now, now)
     version = _locked_version(version)
     _require_pending(version)
     if policy_language.content_hash(version.rules) != version.content_hash:
