@@ -1,0 +1,82 @@
+# ruff: noqa: F811  (fixtures imported from conftest_review are redefined as test arguments)
+"""Review API and pages: allowed reviewer, same-org user without the role, outsider."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from tests.sharing.conftest_review import (  # noqa: F401  (fixtures)
+    ACCOUNT_CLUSTER,
+    PRICE_SENTENCE,
+    catalog,
+    make_submission,
+    policy,
+    two_org_policy,
+)
+
+
+def _api(user):
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def test_review_api_lists_claims_and_decides(two_org_policy, make_submission, users):
+    submission = make_submission()
+    api = _api(users["legal_reviewer"])
+    listed = api.get("/api/v1/review-tasks/").json()["results"]
+    assert [r["submission_id"] for r in listed] == [str(submission.pk)]
+    task_id = listed[0]["id"]
+    assert api.post(f"/api/v1/review-tasks/{task_id}/claim/").json()["state"] == "claimed"
+    assert api.get("/api/v1/review-tasks/?mine=1").json()["results"][0]["id"] == task_id
+    refused = api.post(
+        f"/api/v1/review-tasks/{task_id}/decide/", {"decision": "reject"}, format="json"
+    )
+    assert refused.status_code == 400 and refused.json()["errors"][0]["field"] == "reason"
+    looser = api.post(
+        f"/api/v1/review-tasks/{task_id}/decide/",
+        {"decision": "approve", "extra_redactions": {"signup_ip": "keep"}},
+        format="json",
+    )
+    assert looser.status_code == 400 and "less strict" in looser.json()["detail"]
+    decided = api.post(
+        f"/api/v1/review-tasks/{task_id}/decide/",
+        {"decision": "approve", "extra_redactions": {"signup_ip": "drop"}},
+        format="json",
+    )
+    assert decided.status_code == 200 and decided.json()["state"] == "decided"
+    again = api.post(f"/api/v1/review-tasks/{task_id}/claim/")
+    assert again.status_code == 409
+
+
+def test_review_api_refuses_same_org_non_reviewer_and_outsider(
+    two_org_policy, make_submission, users
+):
+    make_submission()
+    task_id = _api(users["legal_reviewer"]).get("/api/v1/review-tasks/").json()["results"][0]["id"]
+    assert _api(users["analyst"]).get("/api/v1/review-tasks/").json()["results"] == []
+    assert _api(users["analyst"]).post(f"/api/v1/review-tasks/{task_id}/claim/").status_code == 404
+    assert _api(users["other_legal"]).get(f"/api/v1/review-tasks/{task_id}/").status_code == 404
+
+
+def test_queue_and_review_pages(two_org_policy, make_submission, users, client):
+    make_submission(payload={**ACCOUNT_CLUSTER, "analyst_notes": PRICE_SENTENCE})
+    client.force_login(users["legal_reviewer"])
+    page = client.get(reverse("review-queue")).content.decode()
+    assert "origin-acme" in page and 'data-testid="task-row"' in page
+    task_id = _api(users["legal_reviewer"]).get("/api/v1/review-tasks/").json()["results"][0]["id"]
+    client.post(reverse("review-task-claim", args=[task_id]))
+    page = client.get(reverse("review-task", args=[task_id])).content.decode()
+    assert '<mark class="flag"' in page
+    assert "indicator_types.account-cluster" in page and 'data-testid="policy-version"' in page
+    assert 'name="extra_signup_ip"' in page
+    assert "<script" not in page.split("</head>")[1] and "style=" not in page
+    response = client.post(
+        reverse("review-task-decide", args=[task_id]), {"decision": "reject", "reason": ""}
+    )
+    assert response.status_code == 302
+    client.force_login(users["analyst"])
+    assert client.get(reverse("review-queue")).status_code == 403
+    client.force_login(users["other_legal"])
+    assert client.get(reverse("review-task", args=[task_id])).status_code == 404
