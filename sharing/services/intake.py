@@ -49,11 +49,11 @@ def _limit_errors(payload: Any) -> list[dict[str, str]]:
     try:
         encoded = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     except (TypeError, ValueError):
-        return [{"field": "(payload)", "message": "must be JSON data"}]
+        return [{"field": "payload", "message": "must be JSON data"}]
     if len(encoded) > MAX_PAYLOAD_BYTES:
         return [
             {
-                "field": "(payload)",
+                "field": "payload",
                 "message": f"is {len(encoded)} bytes as JSON; the limit is {MAX_PAYLOAD_BYTES}",
             }
         ]
@@ -61,25 +61,23 @@ def _limit_errors(payload: Any) -> list[dict[str, str]]:
 
     def walk(value: Any, path: str, depth: int) -> None:
         if isinstance(value, (dict, list)) and depth > MAX_DEPTH:
-            errors.append(
-                {"field": path or "(payload)", "message": f"nests deeper than {MAX_DEPTH} levels"}
-            )
+            errors.append({"field": path, "message": f"nests deeper than {MAX_DEPTH} levels"})
             return
         if isinstance(value, dict):
             for key, item in value.items():
-                walk(item, f"{path}.{key}" if path else str(key), depth + 1)
+                walk(item, f"{path}.{key}", depth + 1)
         elif isinstance(value, list):
             for index, item in enumerate(value):
                 walk(item, f"{path}[{index}]", depth + 1)
         elif isinstance(value, str) and len(value) > MAX_STRING_LENGTH:
             errors.append(
                 {
-                    "field": path or "(payload)",
+                    "field": path,
                     "message": f"is {len(value)} characters; the limit is {MAX_STRING_LENGTH}",
                 }
             )
 
-    walk(payload, "", 1)
+    walk(payload, "payload", 1)
     return errors
 
 
@@ -131,7 +129,13 @@ def _check_schema(indicator_type: IndicatorType, payload: Any) -> None:
     if problems:
         raise ValidationFailed(
             f"The payload does not match the {indicator_type.name} schema.",
-            errors=[{"field": f"payload.{p['field']}", "message": p["message"]} for p in problems],
+            errors=[
+                {
+                    "field": "payload" if p["field"] == "(payload)" else f"payload.{p['field']}",
+                    "message": p["message"],
+                }
+                for p in problems
+            ],
         )
 
 

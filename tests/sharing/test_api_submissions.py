@@ -99,7 +99,7 @@ class TestSingle:
             URL, {"indicator_type": "proxy-service", "payload": payload}, format="json"
         )
         assert response.status_code == 400
-        assert response.json()["errors"][0]["field"] == "analyst_notes"
+        assert response.json()["errors"][0]["field"] == "payload.analyst_notes"
         assert Submission.objects.count() == before
 
     def test_refused_by_policy_is_201_with_state_refused(self, client_for, users, catalog):

@@ -190,7 +190,10 @@ class TestRefusals:
     @pytest.mark.parametrize(
         ("payload", "field"),
         [
-            ({**PROXY_SERVICE, "analyst_notes": "x" * (MAX_STRING_LENGTH + 1)}, "analyst_notes"),
+            (
+                {**PROXY_SERVICE, "analyst_notes": "x" * (MAX_STRING_LENGTH + 1)},
+                "payload.analyst_notes",
+            ),
             (
                 {
                     **PROXY_SERVICE,
@@ -203,9 +206,9 @@ class TestRefusals:
                     "first_seen": "s" * 9000,
                     "service_model": "r" * 9000,
                 },
-                "(payload)",
+                "payload",
             ),
-            ({**PROXY_SERVICE, "deep": [[[[["too deep"]]]]]}, "deep[0][0][0][0]"),
+            ({**PROXY_SERVICE, "deep": [[[[["too deep"]]]]]}, "payload.deep[0][0][0][0]"),
         ],
         ids=["string", "size", "depth"],
     )
