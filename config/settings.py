@@ -241,6 +241,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "sharing-expire-indicators": {"task": "sharing.tasks.expire_indicators_task", "schedule": 3600},
     "sharing-purge-originals": {"task": "sharing.tasks.purge_originals_task", "schedule": 3600},
     "sharing-recall-scan": {"task": "sharing.tasks.recall_scan_task", "schedule": 3600},
+    "audit-checkpoint": {"task": "audit.tasks.audit_checkpoint_task", "schedule": 5 * 60},
 }
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
