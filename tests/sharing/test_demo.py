@@ -1,0 +1,26 @@
+"""The sharing demo seeds realistic submissions through intake, once."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from governance import demo as governance_demo
+from sharing import demo
+from sharing.models import Submission
+
+
+@pytest.mark.django_db
+def test_demo_submissions_go_through_intake_once():
+    governance_demo.seed(stdout=io.StringIO())
+    demo.seed(stdout=io.StringIO())
+    demo.seed(stdout=io.StringIO())
+    submissions = Submission.objects.all()
+    assert submissions.count() == len(demo.SUBMISSIONS)
+    assert not submissions.filter(state="refused").exists()
+    assert {s.organization.slug for s in submissions} == {"northwind", "halcyon", "meridian"}
+    farm = submissions.get(client_reference="demo-northwind-farm-1")
+    assert {f["category"] for f in farm.flags} == {"price"}
+    assert "$12" not in str(farm.redacted_payload)
+    assert submissions.filter(state="in_review").count() >= 3
