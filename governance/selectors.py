@@ -58,6 +58,9 @@ def effective_rule(
     key = indicator_type.key
     if version is None:
         return None, "no policy version is in force"
+    if policy_language.content_hash(version.rules) != version.approved_hash:
+        # The trigger forbids this; if the rules were rewritten anyway, share nothing.
+        return None, f"policy v{version.number} no longer matches the hash counsel approved"
     base = policy_language.resolve_rule(version.rules, key)
     if base is None or not indicator_type.is_active:
         return None, f"the policy in force does not allow sharing {key}"
@@ -79,6 +82,15 @@ def effective_rule(
         rule = policy_language.apply_override(base, override)
         if rule.get("share") is not True:
             return None, f"your organization's override does not share {key}"
+        looser = policy_language.is_at_least_as_strict(
+            rule, base, all_member_slugs=member_org_slugs(), fields=indicator_type.fields
+        )
+        if looser:
+            # An override checked against an older version may be looser than a newer one.
+            return None, (
+                f"your organization's override of {key} is looser than policy "
+                f"v{version.number} ({looser[0]}): a member admin must update it"
+            )
     plan = policy_language.field_plan(rule, key, indicator_type.fields)
     return (
         EffectiveRule(

@@ -7,10 +7,13 @@ from datetime import timedelta
 import pytest
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from audit.actors import SYSTEM
 from audit.models import AuditEvent
 from config.errors import AccessDenied, Conflict, ValidationFailed
+from governance import policy_language
 from governance.models import PolicyStatus, PolicyVersion
 from governance.selectors import effective_rule, policy_version_in_force
 from governance.services_catalog import indicator_types_sync
@@ -395,3 +398,77 @@ def _all_types():
     from governance.models import IndicatorType
 
     return IndicatorType.objects.all()
+
+
+def test_override_looser_than_a_newer_version_stops_sharing(baseline_policy, orgs, users):
+    org_override_set(
+        actor=users["member_admin"],
+        organization=orgs["acme"],
+        rules={"account-cluster": {"retention_days": 120}},
+    )
+    rules = baseline_rules()
+    rules["indicator_types"]["account-cluster"]["retention_days"] = 60
+    admin = users["other_admin"]
+    newer = policy_version_submit(
+        actor=admin, version=policy_version_draft_create(actor=admin, rules=rules)
+    )
+    policy_version_approve(actor=users["counsel"], version=newer, statement="Shorter.")
+    rule, reason = effective_rule(
+        organization=orgs["acme"], indicator_type=_type("account-cluster")
+    )
+    assert rule is None
+    assert reason.startswith("your organization's override of account-cluster is looser than")
+    assert "retention_days" in reason
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    override=st.fixed_dictionaries(
+        {},
+        optional={
+            "tlp": st.sampled_from(["CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"]),
+            "pap": st.sampled_from(["CLEAR", "GREEN", "AMBER", "RED"]),
+            "retention_days": st.integers(min_value=1, max_value=400),
+            "review": st.sampled_from([[], ["origin"], ["forum"], ["origin", "forum"]]),
+            "audience": st.sampled_from(["all_members", "secretariat_only", ["globex"]]),
+            "fields": st.fixed_dictionaries(
+                {},
+                optional={
+                    "signup_ip": st.sampled_from(
+                        ["keep", "drop", "generalize:ipv4/16", "generalize:ipv4/24", "pseudonymize"]
+                    ),
+                    "emails": st.sampled_from(["keep", "drop", "pseudonymize", "mask:3"]),
+                },
+            ),
+        },
+    )
+)
+def test_an_accepted_override_is_never_looser(baseline_policy, orgs, users, override):
+    """Whatever a member admin tries, an override that is accepted never discloses more."""
+    account = _type("account-cluster")
+    base, _ = effective_rule(organization=orgs["globex"], indicator_type=account)
+    try:
+        org_override_set(
+            actor=users["member_admin"],
+            organization=orgs["acme"],
+            rules={"account-cluster": override},
+        )
+    except ValidationFailed as exc:
+        assert exc.errors
+        assert all(e["field"].startswith("account-cluster") for e in exc.errors)
+        return
+    rule, reason = effective_rule(organization=orgs["acme"], indicator_type=account)
+    assert reason is None
+    assert (
+        policy_language.is_at_least_as_strict(
+            rule.rule,
+            base.rule,
+            all_member_slugs=["acme", "globex", "initech"],
+            fields=account.fields,
+        )
+        == []
+    )
