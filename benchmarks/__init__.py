@@ -1,0 +1,1 @@
+"""Performance suite, run by `make bench` (`python -m benchmarks [name ...]`), never by tests."""

@@ -1,0 +1,175 @@
+"""Audit benchmarks: append rate (1 and 8 writers, PostgreSQL) and offline verification rate.
+
+Appends run on a fresh database `clearroom_bench` (dropped and re-created), and the chain is
+checked gapless afterwards. Verification builds an export of 100,000 events in the real bundle
+format, signed with a throw-away key, and times `audit.verify.verify_bundle` against plain
+SHA-256 over the same leaf bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ADMIN_URL = os.environ.get(
+    "BENCH_ADMIN_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"
+)
+BENCH_DB = "clearroom_bench"
+SINGLE = int(os.environ.get("BENCH_AUDIT_SINGLE", "2000"))
+PER_WRITER = int(os.environ.get("BENCH_AUDIT_PER_WRITER", "500"))
+WRITERS = 8
+VERIFY_EVENTS = int(os.environ.get("BENCH_AUDIT_VERIFY_EVENTS", "100000"))
+
+
+def _fresh_database() -> str:
+    import psycopg
+
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {BENCH_DB}")
+    return ADMIN_URL.rsplit("/", 1)[0] + f"/{BENCH_DB}"
+
+
+def _setup_django() -> None:
+    os.environ["DATABASE_URL"] = _fresh_database()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("CLEARROOM_GENERATE_SECRETS", "1")
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+
+
+def _append_rate(writers: int, per_writer: int) -> float:
+    from django.db import connections, transaction
+
+    from audit.actions import HEALTH_PINGED
+    from audit.actors import SYSTEM
+    from audit.services import audit_record
+
+    barrier = threading.Barrier(writers + 1)
+    errors: list[BaseException] = []
+
+    def work(worker: int) -> None:
+        try:
+            barrier.wait()
+            for index in range(per_writer):
+                with transaction.atomic():
+                    audit_record(actor=SYSTEM, action=HEALTH_PINGED, data={"w": worker, "i": index})
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(writers)]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    if errors:
+        raise errors[0]
+    return writers * per_writer / elapsed
+
+
+def _check_gapless(expected: int) -> None:
+    from audit.integrity import check_database
+    from audit.models import AuditEvent
+
+    seqs = list(AuditEvent.objects.order_by("seq").values_list("seq", flat=True))
+    assert seqs == list(range(expected)), "the chain has a gap"
+    assert check_database().size == expected
+
+
+def _synthetic_bundle(path: Path, count: int) -> tuple[str, list[bytes]]:
+    from audit.bundle import build_bundle
+    from audit.canonical import canonicalize
+    from audit.merkle import Frontier
+    from audit.signed_note import (
+        format_checkpoint,
+        generate_signer_key,
+        load_private_key,
+        sign_note,
+    )
+
+    origin = "bench.example/audit"
+    pem, key_text = generate_signer_key(origin)
+    key = load_private_key(pem)
+    leaves: list[bytes] = []
+    frontier = Frontier()
+    prev = "0" * 64
+    for seq in range(count):
+        leaf = canonicalize(
+            {
+                "v": 1,
+                "seq": seq,
+                "prev": prev,
+                "recorded_at": "2026-11-25T00:00:00.000000Z",
+                "actor": {"user_id": 7, "username": "counsel", "org": "forum", "role": "counsel"},
+                "action": "submission.created",
+                "object": {"type": "sharing.submission", "id": str(seq)},
+                "data": {"payload_sha256": hashlib.sha256(str(seq).encode()).hexdigest()},
+            }
+        )
+        digest = hashlib.sha256(b"\x00" + leaf).digest()
+        frontier.append(digest)
+        prev = digest.hex()
+        leaves.append(leaf)
+    note = sign_note(format_checkpoint(origin, count, frontier.root()), origin, key)
+    build_bundle(
+        str(path),
+        origin=origin,
+        leaves=leaves,
+        from_seq=0,
+        prefix_frontier=Frontier(),
+        prefix_prev="0" * 64,
+        checkpoints=[note],
+        proofs=[],
+        extra_files={},
+        created_at="2026-11-25T00:00:00.000000Z",
+    )
+    assert base64.b64decode(key_text.split("+")[2])[0] == 1
+    return key_text, leaves
+
+
+def _verify_rate(count: int) -> tuple[float, float]:
+    from audit.verify import verify_bundle
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bundle.zip"
+        key_text, leaves = _synthetic_bundle(path, count)
+        started = time.perf_counter()
+        report = verify_bundle(path, key_text)
+        verify_seconds = time.perf_counter() - started
+        assert report.ok, report.summary()
+        started = time.perf_counter()
+        for leaf in leaves:
+            hashlib.sha256(b"\x00" + leaf).digest()
+        hash_seconds = time.perf_counter() - started
+    return count / verify_seconds, count / hash_seconds
+
+
+def main() -> None:
+    _setup_django()
+    single = _append_rate(1, SINGLE)
+    _check_gapless(SINGLE)
+    print(f"append, 1 writer:   {single:8.0f} events/s ({SINGLE} events)")
+    eight = _append_rate(WRITERS, PER_WRITER)
+    _check_gapless(SINGLE + WRITERS * PER_WRITER)
+    print(
+        f"append, {WRITERS} writers:  {eight:8.0f} events/s ({WRITERS} x {PER_WRITER} events), "
+        "chain gapless and verified"
+    )
+    verify, raw = _verify_rate(VERIFY_EVENTS)
+    print(f"verify bundle:      {verify:8.0f} events/s ({VERIFY_EVENTS} events, offline)")
+    print(
+        f"raw SHA-256:        {raw:8.0f} leaves/s (same leaf bytes; verify is {raw / verify:.1f}x)"
+    )
