@@ -132,3 +132,30 @@ def test_only_a_regulator_may_cosign(users):
                 verifier_key=key_text,
                 cosignature=line,
             )
+
+
+def test_checkpoint_task_is_scheduled_every_five_minutes_and_signs(settings):
+    from audit.tasks import audit_checkpoint_task
+
+    entry = settings.CELERY_BEAT_SCHEDULE["audit-checkpoint"]
+    assert entry == {"task": "audit.tasks.audit_checkpoint_task", "schedule": 300}
+    append(1)
+    size = audit_checkpoint_task.apply().get()
+    assert size == 1
+    assert audit_checkpoint_task.apply().get() is None
+
+
+def test_missing_key_is_a_configuration_error_unless_generation_is_allowed(settings, tmp_path):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from audit.keys import signing_key, verifier_key_text
+
+    settings.CLEARROOM_AUDIT_SIGNING_KEY_FILE = tmp_path / "keys" / "forum.pem"
+    settings.GENERATE_SECRETS = False
+    with pytest.raises(ImproperlyConfigured):
+        signing_key()
+    settings.GENERATE_SECRETS = True
+    signing_key()
+    assert (tmp_path / "keys" / "forum.pem").stat().st_mode & 0o777 == 0o600
+    name, key_id, _ = verifier_key_text().split("+")
+    assert name == settings.CLEARROOM_AUDIT_ORIGIN and len(key_id) == 8
