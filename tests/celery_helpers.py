@@ -18,6 +18,7 @@ def _reset_pool() -> None:
     if app._pool is not None:
         app._pool.force_close_all()
         app._pool = None
+    app.amqp._producer_pool = None
 
 
 @contextlib.contextmanager

@@ -215,10 +215,7 @@ def test_large_batch_is_pending_then_completed_by_a_celery_worker(
     client, users, orgs, baseline_policy
 ):
     envelope = {"objects": [ip_indicator(f"10.0.{n // 250}.{n % 250 + 1}") for n in range(101)]}
-    with redis_worker() as app:
-        # The helper drops the connection pool but not the producer pool bound to it; an
-        # earlier test in this process may have created one (reported to its owner).
-        app.amqp._producer_pool = None
+    with redis_worker():
         response = post(client, orgs["acme"], envelope)
         assert response.status_code == 202
         status = response.json()
