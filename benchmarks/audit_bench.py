@@ -136,7 +136,7 @@ def _synthetic_bundle(path: Path, count: int) -> tuple[str, list[bytes]]:
         extra_files={},
         created_at="2026-11-25T00:00:00.000000Z",
     )
-    assert base64.b64decode(key_text.split("+")[2])[0] == 1
+    assert base64.b64decode(key_text.split("+", 2)[2])[0] == 1
     return key_text, leaves
 
 

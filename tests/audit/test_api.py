@@ -63,7 +63,7 @@ def test_checkpoints_public_key_and_cosignature(api):
     assert bad.json()["errors"][0]["field"] == "cosignature"
     assert api.post(url, {**body, "checkpoint_size": 999}, format="json").status_code == 404
     listed = api.get(reverse("audit_api:checkpoints")).json()["results"]
-    assert listed[0]["cosignatures"][0]["key_id"] == key_text.split("+")[1]
+    assert listed[0]["cosignatures"][0]["key_id"] == key_text.split("+", 2)[1]
 
 
 def test_export_create_detail_and_download(api, django_capture_on_commit_callbacks):
