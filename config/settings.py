@@ -242,6 +242,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "sharing-purge-originals": {"task": "sharing.tasks.purge_originals_task", "schedule": 3600},
     "sharing-recall-scan": {"task": "sharing.tasks.recall_scan_task", "schedule": 3600},
     "audit-checkpoint": {"task": "audit.tasks.audit_checkpoint_task", "schedule": 5 * 60},
+    "sharing-correlation-reindex": {
+        "task": "sharing.tasks_insights.correlation_reindex_task",
+        "schedule": 3600,
+    },
 }
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

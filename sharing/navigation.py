@@ -14,6 +14,16 @@ NAV_ITEMS: list = [
         (Capability.READ_FEED, Capability.READ_ALL_PUBLISHED),
         40,
     ),
+    NavItem(
+        "Campaigns", "insights-campaigns", (Capability.READ_FEED, Capability.READ_ALL_PUBLISHED), 50
+    ),
+    NavItem(
+        "Statistics",
+        "insights-statistics",
+        (Capability.READ_FEED, Capability.READ_ALL_PUBLISHED),
+        55,
+    ),
+    NavItem("Policy simulation", "insights-simulation", (Capability.APPROVE_POLICY,), 60),
 ]
 
 
