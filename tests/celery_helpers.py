@@ -6,6 +6,7 @@ import contextlib
 import os
 
 from celery.contrib.testing.worker import start_worker
+from kombu import pools
 
 from config.celery import app
 
@@ -13,11 +14,13 @@ BROKER = os.environ.get("CELERY_TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
 
 
 def _reset_pool() -> None:
-    # The producer pool is bound to the broker URL it was created with; drop it so the next
-    # send connects to the URL now configured.
+    # Connection and producer pools (the app's and kombu's registry) are bound to the broker
+    # URL they were created with; drop them all so the next send connects to the URL now
+    # configured, and a second worker in the same session does not find a closed pool.
     if app._pool is not None:
         app._pool.force_close_all()
-        app._pool = None
+    pools.reset()
+    app._pool = None
     app.amqp._producer_pool = None
 
 

@@ -38,6 +38,12 @@ def pytest_configure(config):
     if _ORIGINAL_SQL_FLUSH is None:
         _ORIGINAL_SQL_FLUSH = DatabaseOperations.sql_flush
         DatabaseOperations.sql_flush = _sql_flush_past_audit_triggers
+    from django.conf import settings
+
+    if settings.configured:
+        # PBKDF2 dominates the cost of creating fixture users; tests do not need it. Set here,
+        # not per test, so live-server threads and the demo seed use the same hasher.
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
