@@ -275,3 +275,23 @@ def test_openapi_schema_generates(client):
     response = client.get(reverse("api-schema"))
     assert response.status_code == 200
     assert b"/api/v1/policy-versions/{id}/approve/" in response.content
+
+
+def _queries(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_list_endpoints_do_not_grow_queries_with_rows(catalog, users):
+    client = _client(users, "counsel")
+    admin = _client(users, "member_admin")
+    _draft(admin)
+    one_version = _queries(client, reverse("api-policy-versions"))
+    for _ in range(4):
+        _draft(admin)
+    assert _queries(client, reverse("api-policy-versions")) == one_version
+    assert _queries(client, reverse("api-indicator-types")) <= 3
