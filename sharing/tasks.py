@@ -5,6 +5,10 @@ from __future__ import annotations
 from celery import shared_task
 
 from sharing.services import lifecycle_jobs, publication
+from sharing.tasks_insights import correlation_reindex_task, correlation_rekey_task
+
+# Registered here so a worker that imports `sharing.tasks` knows them too.
+__all__ = ["correlation_reindex_task", "correlation_rekey_task"]
 
 
 @shared_task(acks_late=True)

@@ -25,6 +25,7 @@ from governance.roles import Capability, OrgKind, Role
 from governance.selectors import effective_rule, member_org_slugs
 from sharing import lifecycle
 from sharing.models import ReviewTask, SharedIndicator, Submission, TaskState
+from sharing.services.correlation import correlation_index_indicator
 from sharing.services.publication import _tasks, record_transition
 
 DEFAULT_PURGE_AFTER_DAYS = 30
@@ -66,6 +67,7 @@ def indicator_withdraw(*, actor, indicator: SharedIndicator, reason: str) -> Sha
     indicator.withdrawn_at = now
     indicator.modified_at = now
     indicator.save(update_fields=["withdrawn_at", "modified_at"])
+    correlation_index_indicator(indicator=indicator)
     record_transition(submission=submission, target=lifecycle.WITHDRAWN, actor=actor, reason=reason)
     audit_record(
         actor=actor,
@@ -104,6 +106,7 @@ def indicators_expire(*, at: datetime | None = None) -> list[SharedIndicator]:
             indicator.expired_at = at
             indicator.modified_at = at
             indicator.save(update_fields=["expired_at", "modified_at"])
+            correlation_index_indicator(indicator=indicator)
             record_transition(submission=submission, target=lifecycle.EXPIRED, actor=SYSTEM)
             audit_record(
                 actor=SYSTEM,

@@ -28,6 +28,7 @@ from sharing.models import (
     Submission,
     SubmissionTransition,
 )
+from sharing.services.correlation import correlation_index_indicator
 
 VIEW_PERMISSION = "sharing.view_sharedindicator"
 # A fixed namespace so the STIX id of a submission's indicator is the same on every replay.
@@ -110,6 +111,7 @@ def indicator_publish(*, actor, submission: Submission) -> SharedIndicator:
         organization__is_active=True,
     )
     assign_perm(VIEW_PERMISSION, groups, indicator)
+    correlation_index_indicator(indicator=indicator)
     transaction.on_commit(
         lambda: _tasks().notify_recipients_task.delay(str(indicator.pk)), robust=True
     )

@@ -25,6 +25,7 @@ from sharing.selectors.indicators import (
     may_withdraw,
     pending_markings,
 )
+from sharing.selectors.insights import seen_by_counts
 from sharing.services.lifecycle_jobs import indicator_withdraw, legal_hold_lift, legal_hold_place
 from sharing.services.publication import MARKING_TERMS, marking_acknowledge
 
@@ -49,12 +50,14 @@ def _reader_required(view):
 
 
 def _rows(request, indicators):
+    seen = seen_by_counts(actor=request.user, indicators=indicators)
     return [
         {
             "indicator": i,
             "contributor": i.contributor
             if contributor_visible(actor=request.user, indicator=i)
             else None,
+            "seen_by": seen.get(i.pk),
         }
         for i in indicators
     ]
@@ -89,6 +92,7 @@ def indicator_detail_page(request, pk):
             "contributor": indicator.contributor
             if contributor_visible(actor=request.user, indicator=indicator)
             else None,
+            "seen_by": seen_by_counts(actor=request.user, indicators=[indicator]).get(indicator.pk),
             "may_withdraw": may_withdraw(actor=request.user, indicator=indicator),
             "may_hold": can(request.user, Capability.PLACE_LEGAL_HOLD),
             "legal_hold": indicator.submission.legal_hold
