@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -12,6 +13,7 @@ from rest_framework.views import APIView
 from config.errors import AccessDenied, NotFound
 from governance import selectors, services_policy
 from governance.api import serializers as s
+from governance.models import PolicyVersion
 from governance.permissions import organizations_with
 from governance.roles import Capability
 
@@ -34,13 +36,19 @@ class IndicatorTypeDetailApi(APIView):
         return Response(s.IndicatorTypeDetailOutput(found).data)
 
 
-class PolicyVersionListApi(APIView):
+class PolicyVersionListApi(GenericAPIView):
+    pagination_class = VersionPagination
+    serializer_class = s.PolicyVersionOutput
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no real user
+            return PolicyVersion.objects.none()
+        return selectors.policy_version_list(actor=self.request.user)
+
     @extend_schema(responses=s.PolicyVersionOutput(many=True), tags=["policy"])
     def get(self, request):
-        paginator = VersionPagination()
-        versions = selectors.policy_version_list(actor=request.user)
-        page = paginator.paginate_queryset(versions, request, view=self)
-        return paginator.get_paginated_response(s.PolicyVersionOutput(page, many=True).data)
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(s.PolicyVersionOutput(page, many=True).data)
 
     @extend_schema(
         request=s.PolicyDraftInput,
