@@ -55,3 +55,21 @@ def test_demo_seed_puts_the_baseline_in_force_once():
     assert version.decided_by.username == "counsel"
     assert version.approved_hash == version.content_hash
     assert PolicyVersion.objects.count() == 1
+
+
+def test_sync_indicator_types_command_bumps_schema_on_field_change(db, tmp_path):
+    out = io.StringIO()
+    call_command("sync_indicator_types", stdout=out)
+    assert "account-cluster: schema v1" in out.getvalue()
+    from governance.indicator_schema import CATALOG_PATH
+
+    changed = tmp_path / "catalog.yaml"
+    changed.write_text(
+        CATALOG_PATH.read_text().replace("max_items: 500", "max_items: 400", 1), encoding="utf-8"
+    )
+    out = io.StringIO()
+    call_command("sync_indicator_types", "--file", str(changed), stdout=out)
+    assert "account-cluster: schema v2" in out.getvalue()
+    assert "proxy-service: schema v1" in out.getvalue()
+    with pytest.raises(CommandError):
+        call_command("sync_indicator_types", "--file", str(tmp_path / "missing.yaml"))
