@@ -1,0 +1,308 @@
+"""The access matrix: every route and method, what each kind of user gets (docs/security.md).
+
+Columns, in order (`COLUMNS`): anonymous; Acme's analyst, member admin and legal reviewer; the
+forum's counsel; the regulator; Globex's member admin (an outsider: another member, outside the
+audience of Acme's account clusters); Initech's analyst (a recipient: in that audience).
+
+A cell is the expected HTTP status. A `+` after it means the request changes something, seen as
+a new audit event of a write; a cell without `+` must leave no write event behind. Page POSTs
+that redirect with a message (302) are judged by that: who actually changed something.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from tests.security.world import SECRET_PAYLOAD, World
+
+COLUMNS = (
+    "anonymous",
+    "analyst",
+    "member_admin",
+    "legal_reviewer",
+    "counsel",
+    "regulator",
+    "outsider",
+    "recipient",
+)
+# Which fixture user (tests/conftest.py `users`) plays each column.
+USER_OF = {
+    "analyst": "analyst",
+    "member_admin": "member_admin",
+    "legal_reviewer": "legal_reviewer",
+    "counsel": "counsel",
+    "regulator": "regulator",
+    "outsider": "other_admin",
+    "recipient": "third_analyst",
+}
+
+
+@dataclass(frozen=True)
+class Cell:
+    status: int
+    writes: bool
+
+
+@dataclass(frozen=True)
+class Entry:
+    route: str
+    method: str
+    row: str
+    kwargs: Callable[[World], dict[str, Any]] = lambda w: {}
+    body: Callable[[World], Any] | None = None
+    kind: str = field(default="page")  # page | api | taxii | admin
+
+    @property
+    def cells(self) -> dict[str, Cell]:
+        values = self.row.split()
+        assert len(values) == len(COLUMNS), (self.route, self.method)
+        return {
+            column: Cell(int(value.rstrip("+")), value.endswith("+"))
+            for column, value in zip(COLUMNS, values, strict=True)
+        }
+
+
+def stricter_rules(w: World) -> dict:
+    rules = json.loads(json.dumps(w.in_force.rules))
+    rules["indicator_types"]["account-cluster"]["retention_days"] = 90
+    return rules
+
+
+def rules_text(w: World) -> str:
+    return json.dumps(stricter_rules(w))  # JSON is YAML
+
+
+def submission_body(w: World) -> dict:
+    return {
+        "indicator_type": "account-cluster",
+        "payload": dict(SECRET_PAYLOAD),
+        "client_reference": f"matrix-{uuid.uuid4()}",
+    }
+
+
+def submission_form(w: World) -> dict:
+    return {
+        "type": "account-cluster",
+        "action": "submit",
+        "client_reference": f"matrix-{uuid.uuid4()}",
+        "cluster_size": "12",
+        "email_domain": "mailinator.example",
+        "emails": "bot9@mailinator.example",
+        "signup_window_start": "2026-03-01T10:15:00Z",
+        "detection_method": "velocity",
+    }
+
+
+def envelope(w: World) -> dict:
+    return {
+        "objects": [
+            {
+                "type": "indicator",
+                "spec_version": "2.1",
+                "id": f"indicator--{uuid.uuid4()}",
+                "created": "2026-03-02T00:00:00.000Z",
+                "modified": "2026-03-02T00:00:00.000Z",
+                "pattern": "[ipv4-addr:value = '203.0.113.10']",
+                "pattern_type": "stix",
+                "valid_from": "2026-03-02T00:00:00Z",
+            }
+        ]
+    }
+
+
+def _pk(name: str) -> Callable[[World], dict[str, Any]]:
+    return lambda w: {"pk": getattr(w, name).pk}
+
+
+def _export(w: World) -> dict[str, Any]:
+    return {"export_id": w.export.pk}
+
+
+def _collection(w: World) -> dict[str, Any]:
+    return {"collection_id": w.acme_collection}
+
+
+def _object(w: World) -> dict[str, Any]:
+    return {"collection_id": w.acme_collection, "object_id": w.taxii_object_id}
+
+
+def P(route, method, row, kwargs=lambda w: {}, body=None) -> Entry:  # noqa: N802
+    return Entry(route, method, row, kwargs, body, "page")
+
+
+def A(route, method, row, kwargs=lambda w: {}, body=None) -> Entry:  # noqa: N802
+    return Entry(route, method, row, kwargs, body, "api")
+
+
+def T(route, method, row, kwargs=lambda w: {}, body=None) -> Entry:  # noqa: N802
+    return Entry(route, method, row, kwargs, body, "taxii")
+
+
+TYPE = {"key": "account-cluster"}
+REASON = {"reason": "Matrix check."}
+
+# fmt: off
+#          route                         method  anon analyst admin legal counsel regul outsider recipient
+MATRIX: list[Entry] = [
+    # Sign-in and the admin site (staff only; no Clearroom role is staff).
+    P("login",                           "GET",  "200  302  302  302  302  302  302  302"),
+    P("logout",                          "POST", "302  302  302  302  302  302  302  302"),
+    Entry("admin:index", "GET",                  "302  302  302  302  302  302  302  302", kind="admin"),
+    # Dashboard and catalog: every signed-in user.
+    P("dashboard",                       "GET",  "302  200  200  200  200  200  200  200"),
+    P("catalog",                         "GET",  "302  200  200  200  200  200  200  200"),
+    # Policy: forum-wide documents; drafting by member admins and counsel, deciding by counsel.
+    P("policy-versions",                 "GET",  "302  403  200  403  200  200  200  403"),
+    P("policy-draft-new",                "GET",  "302  403  200  403  200  403  200  403"),
+    P("policy-draft-new",                "POST", "302  403  302+ 403  302+ 403  302+ 403",
+      body=lambda w: {"text": rules_text(w)}),
+    P("policy-version",                  "GET",  "302  403  200  403  200  200  200  403", _pk("in_force")),
+    P("policy-draft-edit",               "GET",  "302  403  200  403  403  403  403  403", _pk("draft")),
+    P("policy-draft-edit",               "POST", "302  403  302+ 403  403  403  403  403", _pk("draft"),
+      body=lambda w: {"text": rules_text(w)}),
+    P("policy-version-submit",           "POST", "302  403  302+ 403  403  403  403  403", _pk("draft")),
+    P("policy-version-review",           "GET",  "302  403  403  403  200  403  403  403", _pk("pending")),
+    P("policy-version-review",           "POST", "302  403  403  403  302+ 403  403  403", _pk("pending"),
+      body=lambda w: {"decision": "approve", "statement": "Approved in the matrix."}),
+    P("policy-in-force",                 "GET",  "302  403  200  403  200  200  200  403"),
+    P("org-overrides",                   "GET",  "302  403  200  403  403  403  200  403"),
+    P("org-overrides",                   "POST", "302  403  302+ 403  403  403  302+ 403",
+      body=lambda w: {"text": '{"account-cluster": {"share": false}}'}),
+    P("api-tokens",                      "GET",  "302  403  200  403  403  403  200  403"),
+    P("api-tokens",                      "POST", "302  403  200+ 403  403  403  200  403",
+      body=lambda w: {"user": w.token.user_id, "name": "matrix"}),
+    P("api-token-revoke",                "POST", "302  403  302+ 403  403  403  404  403", _pk("token")),
+    # Submissions: own organization only; another organization's is not found.
+    P("submission-list",                 "GET",  "302  200  200  200  403  403  200  200"),
+    P("submission-new",                  "GET",  "302  200  200  403  403  403  200  200"),
+    P("submission-new",                  "POST", "302  302+ 302+ 403  403  403  302+ 302+",
+      body=submission_form),
+    P("submission-detail",               "GET",  "302  200  200  200  404  404  404  404", _pk("submission")),
+    P("submission-withdraw",             "POST", "302  302+ 302+ 403  404  404  404  404", _pk("submission"),
+      body=lambda w: REASON),
+    P("watchlist",                       "GET",  "302  403  200  403  403  403  200  403"),
+    P("watchlist",                       "POST", "302  403  302+ 403  403  403  302+ 403",
+      body=lambda w: {"term": "Orion", "category": "customer"}),
+    P("watchlist-remove",                "POST", "302  404  302+ 404  404  404  404  404", _pk("watch_term")),
+    # Review: origin stage by the submitting org's legal reviewers; forum stage by counsel.
+    P("review-queue",                    "GET",  "302  403  403  200  200  403  403  403"),
+    P("review-task",                     "GET",  "302  403  403  200  404  403  403  403", _pk("origin_task")),
+    P("review-task-claim",               "POST", "302  403  403  302+ 404  403  403  403", _pk("origin_task")),
+    P("review-task-release",             "POST", "302  403  403  302+ 404  403  403  403", _pk("claimed_task")),
+    P("review-task-decide",              "POST", "302  403  403  302+ 404  403  403  403", _pk("claimed_task"),
+      body=lambda w: {"decision": "approve"}),
+    P("review-task-reassign",            "POST", "302  403  403  302  404  403  403  403", _pk("claimed_task"),
+      body=lambda w: {"assignee": "acme-legal2"}),
+    P("review-recalls",                  "GET",  "302  403  403  403  200  403  403  403"),
+    # Published indicators: audience, contributor and oversight read; contributor and counsel act.
+    P("indicator-list",                  "GET",  "302  200  200  200  200  200  200  200"),
+    P("indicator-detail",                "GET",  "302  200  200  200  200  200  404  200", _pk("indicator")),
+    P("indicator-withdraw",              "POST", "302  302+ 302+ 302  302+ 302  404  302", _pk("indicator"),
+      body=lambda w: REASON),
+    P("indicator-legal-hold",            "POST", "302  302  302  302  302+ 302  404  302", _pk("indicator"),
+      body=lambda w: {"hold": "1", **REASON}),
+    P("marking-acknowledge",             "POST", "302  302+ 302+ 302+ 302+ 302+ 302+ 302+",
+      body=lambda w: {"marking": "TLP:RED"}),
+    # Audit: counsel and regulators; an export belongs to the organization that asked for it.
+    P("audit:events",                    "GET",  "302  403  403  403  200  200  403  403"),
+    P("audit:timeline",                  "GET",  "302  403  403  403  200  200  403  403",
+      lambda w: {"object_type": "sharing.submission", "object_id": str(w.submission.pk)}),
+    P("audit:checkpoints",               "GET",  "302  403  403  403  200  200  403  403"),
+    P("audit:cosign",                    "POST", "302  403  403  403  400  400  403  403"),
+    P("audit:checkpoint_note",           "GET",  "302  403  403  403  200  200  403  403",
+      lambda w: {"size": w.checkpoint.size}),
+    P("audit:public_key",                "GET",  "302  403  403  403  200  200  403  403"),
+    P("audit:exports",                   "GET",  "302  403  403  403  200  200  403  403"),
+    P("audit:exports",                   "POST", "302  403  403  403  302+ 302+ 403  403",
+      body=lambda w: {"from_seq": "", "to_seq": ""}),
+    P("audit:export_row",                "GET",  "302  403  403  403  404  200  403  403", _export),
+    P("audit:export_download",           "GET",  "302  403  403  403  404  200  403  403", _export),
+    # Correlation and statistics: members and oversight read; counsel compiles and simulates.
+    P("insights-campaigns",              "GET",  "302  200  200  200  200  200  200  200"),
+    P("insights-statistics",             "GET",  "302  200  200  200  200  200  200  200"),
+    P("insights-statistics-compile",     "POST", "302  403  403  403  302+ 403  403  403",
+      body=lambda w: {"name": "weekly-campaign-volume"}),
+    P("insights-simulation",             "GET",  "302  403  403  403  200  403  403  403"),
+    P("insights-simulation",             "POST", "302  403  403  403  200+ 403  403  403",
+      body=lambda w: {"version": w.pending.pk, "limit": "10"}),
+    # REST API.
+    A("api-schema",                      "GET",  "200  200  200  200  200  200  200  200"),
+    A("api-docs",                        "GET",  "200  200  200  200  200  200  200  200"),
+    A("api-indicator-types",             "GET",  "401  200  200  200  200  200  200  200"),
+    A("api-indicator-type",              "GET",  "401  200  200  200  200  200  200  200", lambda w: TYPE),
+    A("api-policy-versions",             "GET",  "401  403  200  403  200  200  200  403"),
+    A("api-policy-versions",             "POST", "401  403  201+ 403  201+ 403  201+ 403",
+      body=lambda w: {"rules": stricter_rules(w)}),
+    A("api-policy-version",              "GET",  "401  403  200  403  200  200  200  403", _pk("draft")),
+    A("api-policy-version",              "PUT",  "401  403  200+ 403  403  403  403  403", _pk("draft"),
+      body=lambda w: {"rules": stricter_rules(w)}),
+    A("api-policy-version-submit",       "POST", "401  403  200+ 403  403  403  403  403", _pk("draft")),
+    A("api-policy-version-approve",      "POST", "401  403  403  403  200+ 403  403  403", _pk("pending"),
+      body=lambda w: {"statement": "Approved in the matrix."}),
+    A("api-policy-version-reject",       "POST", "401  403  403  403  200+ 403  403  403", _pk("pending"),
+      body=lambda w: {"statement": "Rejected in the matrix."}),
+    A("api-policy-in-force",             "GET",  "401  403  200  403  200  200  200  403"),
+    A("api-org-overrides",               "GET",  "401  403  200  403  403  403  200  403"),
+    A("api-org-overrides",               "PUT",  "401  403  200+ 403  403  403  200+ 403",
+      body=lambda w: {"rules": {"account-cluster": {"share": False}}}),
+    A("api-submissions",                 "GET",  "401  200  200  200  200  200  200  200"),
+    A("api-submissions",                 "POST", "401  201+ 201+ 403  403  403  201+ 201+", body=submission_body),
+    A("api-submissions-bulk",            "POST", "401  200+ 200+ 403  403  403  200+ 200+",
+      body=lambda w: {"items": [submission_body(w)]}),
+    A("api-submissions-preview",         "POST", "401  200  200  403  403  403  200  200",
+      body=lambda w: {"indicator_type": "account-cluster", "payload": dict(SECRET_PAYLOAD)}),
+    A("api-submission",                  "GET",  "401  200  200  200  404  404  404  404", _pk("submission")),
+    A("api-submission-withdraw",         "POST", "401  200+ 200+ 403  404  404  404  404", _pk("submission"),
+      body=lambda w: REASON),
+    A("api-review-tasks",                "GET",  "401  200  200  200  200  200  200  200"),
+    A("api-review-task",                 "GET",  "401  404  404  200  404  404  404  404", _pk("origin_task")),
+    A("api-review-task-claim",           "POST", "401  404  404  200+ 404  404  404  404", _pk("origin_task")),
+    A("api-review-task-release",         "POST", "401  404  404  200+ 404  404  404  404", _pk("claimed_task")),
+    A("api-review-task-reassign",        "POST", "401  404  404  403  404  404  404  404", _pk("claimed_task"),
+      body=lambda w: {"assignee": "acme-legal2"}),
+    A("api-review-task-decide",          "POST", "401  404  404  200+ 404  404  404  404", _pk("claimed_task"),
+      body=lambda w: {"decision": "approve"}),
+    A("api-indicators",                  "GET",  "401  200  200  200  200  200  200  200"),
+    A("api-indicator",                   "GET",  "401  200  200  200  200  200  404  200", _pk("indicator")),
+    A("api-indicator-withdraw",          "POST", "401  200+ 200+ 403  200+ 403  404  403", _pk("indicator"),
+      body=lambda w: REASON),
+    A("api-indicator-legal-hold",        "POST", "401  403  403  403  200+ 403  404  403", _pk("indicator"),
+      body=lambda w: {"hold": True, **REASON}),
+    A("api-markings-acknowledge",        "POST", "401  201+ 201+ 201+ 201+ 201+ 201+ 201+",
+      body=lambda w: {"marking": "TLP:RED"}),
+    A("api-correlated-indicators",       "GET",  "401  200  200  200  200  200  200  200"),
+    A("api-campaigns",                   "GET",  "401  200  200  200  200  200  200  200"),
+    A("api-statistics",                  "GET",  "401  200  200  200  200  200  200  200"),
+    A("api-statistics-compile",          "POST", "401  403  403  403  201+ 403  403  403",
+      body=lambda w: {"name": "weekly-campaign-volume"}),
+    A("api-simulations",                 "POST", "401  403  403  403  200+ 403  403  403",
+      body=lambda w: {"policy_version": w.pending.pk, "limit": 10}),
+    A("indicator-export-stix",           "GET",  "401  200  200  200  200  200  200  200"),
+    A("audit_api:events",                "GET",  "401  403  403  403  200  200  403  403"),
+    A("audit_api:checkpoints",           "GET",  "401  403  403  403  200  200  403  403"),
+    A("audit_api:cosignatures",          "POST", "401  403  403  403  400  400  403  403"),
+    A("audit_api:exports",               "GET",  "401  403  403  403  200  200  403  403"),
+    A("audit_api:exports",               "POST", "401  403  403  403  202+ 202+ 403  403"),
+    A("audit_api:export-detail",         "GET",  "401  403  403  403  404  200  403  403", _export),
+    A("audit_api:export-download",       "GET",  "401  403  403  403  404  200  403  403", _export),
+    A("audit_api:public-key",            "GET",  "401  403  403  403  200  200  403  403"),
+    # TAXII 2.1 (HTTP Basic here; tokens in tests/interop): a collection per audience.
+    T("taxii:discovery",                 "GET",  "401  200  200  200  200  200  200  200"),
+    T("taxii:extension-schema",          "GET",  "200  200  200  200  200  200  200  200"),
+    T("taxii:api-root",                  "GET",  "401  200  200  200  200  200  200  200"),
+    T("taxii:collections",               "GET",  "401  200  200  200  200  200  200  200"),
+    T("taxii:collection",                "GET",  "401  200  200  200  404  404  404  404", _collection),
+    T("taxii:objects",                   "GET",  "401  200  200  200  404  404  404  404", _collection),
+    T("taxii:objects",                   "POST", "401  202+ 202+ 403  404  404  404  404", _collection,
+      body=envelope),
+    T("taxii:object",                    "GET",  "401  200  200  200  404  404  404  404", _object),
+    T("taxii:versions",                  "GET",  "401  200  200  200  404  404  404  404", _object),
+    T("taxii:manifest",                  "GET",  "401  200  200  200  404  404  404  404", _collection),
+    T("taxii:status",                    "GET",  "401  200  200  200  404  404  404  404",
+      lambda w: {"status_id": str(w.taxii_status.pk)}),
+]
+# fmt: on
