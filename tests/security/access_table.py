@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the matrix is a table: one row per route and method reads best unwrapped)
 """The access matrix: every route and method, what each kind of user gets (docs/security.md).
 
 Columns, in order (`COLUMNS`): anonymous; Acme's analyst, member admin and legal reviewer; the

@@ -43,7 +43,9 @@ SECRET_PAYLOAD = {
     "signup_window_start": "2026-03-01T10:15:00Z",
     "signup_ip": SECRET_IP,
     "detection_method": "velocity",
-    "analyst_notes": f"Accounts rotate proxies. We charge {SECRET_PRICE} per million tokens on our plan.",
+    "analyst_notes": (
+        f"Accounts rotate proxies. We charge {SECRET_PRICE} per million tokens on our plan."
+    ),
 }
 
 # Account clusters go to Acme and Initech; Globex is outside their audience.
