@@ -208,11 +208,13 @@ def policy_version_approve(
     _require_pending(version)
     if policy_language.content_hash(version.rules) != version.content_hash:
         raise Conflict("The rules no longer match the submitted content hash; refusing approval.")
+    current = dict(
+        IndicatorType.objects.filter(key__in=list(version.type_schema_versions)).values_list(
+            "key", "schema_version"
+        )
+    )
     drifted = [
-        key
-        for key, pinned in version.type_schema_versions.items()
-        if IndicatorType.objects.filter(key=key).values_list("schema_version", flat=True).first()
-        != pinned
+        key for key, pinned in version.type_schema_versions.items() if current.get(key) != pinned
     ]
     if drifted:
         raise Conflict(

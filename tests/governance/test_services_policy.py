@@ -472,3 +472,26 @@ def test_an_accepted_override_is_never_looser(baseline_policy, orgs, users, over
         )
         == []
     )
+
+
+def test_approval_refused_when_a_covered_schema_changed_after_submission(catalog, users):
+    from governance import indicator_schema
+
+    admin = users["member_admin"]
+    version = policy_version_submit(
+        actor=admin, version=policy_version_draft_create(actor=admin, rules=baseline_rules())
+    )
+    changed = [
+        {
+            **t,
+            "fields": [
+                {**f, "required": True} if f["name"] == "emails" else f for f in t["fields"]
+            ],
+        }
+        if t["key"] == "account-cluster"
+        else t
+        for t in indicator_schema.load_catalog()
+    ]
+    indicator_types_sync(actor=SYSTEM, catalog=changed)
+    with pytest.raises(Conflict, match="account-cluster changed after this version was submitted"):
+        policy_version_approve(actor=users["counsel"], version=version, statement="Late.")
