@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from governance.models import Organization
+from sharing import demo_insights
 from sharing.models import Source
 from sharing.services.intake import submission_create
 
@@ -126,4 +127,6 @@ def seed(stdout=None) -> dict[str, int]:
         placed += 1
     if stdout is not None:
         stdout.write(f"demo submissions in place: {placed}")
+    # Correlation across labs and safety-zone statistics build on the submissions above.
+    demo_insights.seed(stdout=stdout)
     return {"submissions": placed}
