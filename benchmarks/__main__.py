@@ -1,4 +1,8 @@
-"""Run benchmarks by name: `python -m benchmarks audit` runs benchmarks/audit_bench.py."""
+"""Run the benchmarks: `python -m benchmarks` runs the whole suite (benchmarks/suite.py).
+
+`python -m benchmarks NAME ...` runs single benchmark modules by name, e.g. `audit` runs
+benchmarks/audit_bench.py; `suite` is the whole suite.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +23,11 @@ def available() -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    names = argv or available()
+    if not argv or argv == ["suite"]:
+        from benchmarks.suite import main as suite
+
+        return suite()
+    names = argv
     unknown = [n for n in names if n not in available()]
     if unknown:
         print(f"unknown benchmark(s): {', '.join(unknown)}; available: {', '.join(available())}")

@@ -1,0 +1,425 @@
+"""Clearroom's side of the suite, run in the runner's process on the bench database.
+
+- `setup()`: migrate a fresh database, seed the demo organizations, users, catalog and approved
+  baseline policy (the same `seed_demo` a deployment starts from), then create the bench's
+  machine users and API tokens through the services.
+- `load_published()`: the bulk loader of the read test. It writes, with `bulk_create`, exactly
+  the rows `indicator_publish` leaves behind for a reader: the published `Submission`, its
+  `SharedIndicator` (same STIX id derivation, markings, audience, expiry) and one guardian
+  group permission per organization of the audience and the contributor. It skips what no read
+  touches (state-history rows and audit events), so it loads 100,000 objects in seconds instead
+  of the hours the real pipeline would take; reads still go through the real TAXII HTTP path.
+- `load_open_tasks()`: the same shortcut for the review queue: submissions in review with one
+  open origin task each, as `review_start` leaves them.
+- `raw_insert()`: the physical limit: the rows intake + `review_start` write per submission
+  (submission, two state-history rows, review task, two audit events with valid chained
+  leaves, the head update), inserted with raw psycopg `COPY` in one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+import uuid
+from datetime import timedelta
+
+SUBMITTER = "bench-submitter"
+READER = "bench-reader"
+REVIEWER_PREFIX = "bench-legal-"
+MEMBER = "northwind"
+READER_ORG = "halcyon"
+
+
+def setup(database_url: str, var_dir: str) -> None:
+    """Point Django at the bench database, migrate and seed it."""
+    os.environ["DATABASE_URL"] = database_url
+    os.environ["CLEARROOM_VAR_DIR"] = var_dir
+    os.environ["CLEARROOM_GENERATE_SECRETS"] = "1"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+    from audit import keys
+    from governance import demo
+    from sharing.keys import pseudonym_key
+
+    # Create the forum's keys now: the servers run with CLEARROOM_GENERATE_SECRETS off.
+    pseudonym_key()
+    keys.signing_key()
+    demo.seed()
+
+
+def _member(username: str, org_slug: str, role: str):
+    from django.contrib.auth import get_user_model
+
+    from audit.actors import SYSTEM
+    from governance.models import Organization
+    from governance.services import membership_create
+
+    user = get_user_model().objects.create_user(username=username, password=None)
+    membership_create(
+        actor=SYSTEM, user=user, organization=Organization.objects.get(slug=org_slug), role=role
+    )
+    return user
+
+
+def _token(user, org_slug: str) -> str:
+    from django.contrib.auth import get_user_model
+
+    from governance.models import Organization
+    from governance.services import api_token_create
+
+    admin = get_user_model().objects.get(username=f"{org_slug}-admin")
+    _, secret = api_token_create(
+        actor=admin, user=user, organization=Organization.objects.get(slug=org_slug), name="bench"
+    )
+    return secret
+
+
+def create_clients(reviewers: int) -> dict:
+    """Create the bench's machine users; return their API tokens."""
+    from governance.roles import Role
+    from sharing.services.publication import marking_acknowledge
+
+    submitter = _member(SUBMITTER, MEMBER, Role.ANALYST)
+    reader = _member(READER, READER_ORG, Role.ANALYST)
+    for marking in ("TLP:AMBER", "TLP:AMBER+STRICT", "PAP:GREEN", "PAP:AMBER"):
+        marking_acknowledge(actor=reader, marking=marking)
+    reviewer_tokens = [
+        _token(_member(f"{REVIEWER_PREFIX}{n}", MEMBER, Role.LEGAL_REVIEWER), MEMBER)
+        for n in range(reviewers)
+    ]
+    return {
+        "submitter": _token(submitter, MEMBER),
+        "reader": _token(reader, READER_ORG),
+        "reviewers": reviewer_tokens,
+    }
+
+
+def reader_collection_id() -> str:
+    from governance.models import Organization
+    from sharing.taxii.collections import collection_id_for
+
+    return collection_id_for(Organization.objects.get(slug=READER_ORG))
+
+
+def submitter_collection_id() -> str:
+    from governance.models import Organization
+    from sharing.taxii.collections import collection_id_for
+
+    return collection_id_for(Organization.objects.get(slug=MEMBER))
+
+
+def _context(kind: str):
+    from django.contrib.auth import get_user_model
+
+    from governance.models import IndicatorType, Organization
+    from governance.selectors import effective_rule
+
+    org = Organization.objects.get(slug=MEMBER)
+    itype = IndicatorType.objects.get(key=kind)
+    rule, reason = effective_rule(organization=org, indicator_type=itype)
+    assert rule is not None, reason
+    user = get_user_model().objects.get(username=SUBMITTER)
+    return org, itype, rule, user
+
+
+def _submission(org, itype, rule, user, body: dict, state: str, now, index: int, tag: str):
+    from sharing.models import Source, Submission
+    from sharing.services.intake import payload_sha256
+
+    redacted = {k: v for k, v in body.items() if k not in ("ip", "analyst_notes")}
+    return Submission(
+        id=uuid.uuid4(),
+        organization=org,
+        submitted_by=user,
+        indicator_type=itype,
+        schema_version=itype.schema_version,
+        payload=body,
+        payload_sha256=payload_sha256(body),
+        redacted_payload=redacted,
+        redacted_sha256=payload_sha256(redacted),
+        redaction_report=[],
+        flags=[],
+        policy_version=rule.policy_version,
+        policy_content_hash=rule.policy_version.content_hash,
+        rule_path=rule.rule_path,
+        rule=rule.rule,
+        tlp=rule.rule.get("tlp", ""),
+        pap=rule.rule.get("pap", ""),
+        audience=[s for s in ("halcyon", "meridian")],
+        anonymize_contributor=bool(rule.rule.get("anonymize_contributor")),
+        retention_days=rule.rule.get("retention_days"),
+        review_stages=list(rule.rule.get("review") or []),
+        state=state,
+        source=Source.TAXII,
+        client_reference=f"bench-{tag}-{index}",
+        decided_at=now if state == "published" else None,
+    )
+
+
+def load_published(count: int, *, start: int, kind: str = "network-infrastructure") -> float:
+    """Write `count` published indicators as publication would; return the seconds it took."""
+    from django.contrib.auth.models import Permission
+    from django.db import transaction
+    from django.utils import timezone
+
+    from benchmarks.dataset import payload
+    from governance.models import Organization
+    from sharing.models import SharedIndicator, SharedIndicatorGroupObjectPermission, Submission
+    from sharing.services.publication import stix_id_for
+
+    started = time.perf_counter()
+    org, itype, rule, user = _context(kind)
+    groups = list(
+        Organization.objects.filter(slug__in=["halcyon", "meridian", MEMBER]).values_list(
+            "group_id", flat=True
+        )
+    )
+    permission = Permission.objects.get(
+        codename="view_sharedindicator", content_type__app_label="sharing"
+    )
+    import random
+
+    rng = random.Random(start)
+    base = timezone.now() - timedelta(days=1)
+    batch = 5000
+    for offset in range(start, start + count, batch):
+        size = min(batch, start + count - offset)
+        submissions, indicators, perms = [], [], []
+        for index in range(offset, offset + size):
+            # One millisecond apart, in insertion order, like a steady publication stream.
+            moment = base + timedelta(milliseconds=index)
+            body = payload(kind, index, rng)
+            submission = _submission(
+                org, itype, rule, user, body, "published", moment, index, "pub"
+            )
+            submissions.append(submission)
+            indicator = SharedIndicator(
+                id=uuid.uuid4(),
+                submission=submission,
+                indicator_type=itype,
+                contributor=org,
+                anonymized=submission.anonymize_contributor,
+                redacted_payload=submission.redacted_payload,
+                redacted_sha256=submission.redacted_sha256,
+                tlp=submission.tlp,
+                pap=submission.pap,
+                audience=submission.audience,
+                policy_version=rule.policy_version,
+                rule_path=rule.rule_path,
+                stix_id=stix_id_for(submission.id),
+                published_at=moment,
+                expires_at=moment + timedelta(days=submission.retention_days or 90),
+                modified_at=moment,
+            )
+            indicators.append(indicator)
+            perms.extend(
+                SharedIndicatorGroupObjectPermission(
+                    group_id=group, permission=permission, content_object=indicator
+                )
+                for group in groups
+            )
+        with transaction.atomic():
+            Submission.objects.bulk_create(submissions, batch_size=1000)
+            SharedIndicator.objects.bulk_create(indicators, batch_size=1000)
+            SharedIndicatorGroupObjectPermission.objects.bulk_create(perms, batch_size=3000)
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE sharing_submission, sharing_sharedindicator")
+        cursor.execute("ANALYZE sharing_sharedindicatorgroupobjectpermission")
+    return time.perf_counter() - started
+
+
+def load_open_tasks(count: int) -> float:
+    """Write `count` submissions in review, each with one open origin task."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from benchmarks.dataset import payload
+    from governance.models import Organization
+    from sharing.models import ReviewTask, Stage, Submission, TaskState
+    from sharing.services.review import review_queue_for
+
+    started = time.perf_counter()
+    org, itype, rule, user = _context("network-infrastructure")
+    queue = review_queue_for(stage=Stage.ORIGIN, organization=Organization.objects.get(slug=MEMBER))
+    import random
+
+    rng = random.Random(count)
+    now = timezone.now()
+    batch = 5000
+    for offset in range(0, count, batch):
+        size = min(batch, count - offset)
+        submissions, tasks = [], []
+        for index in range(offset, offset + size):
+            body = payload("network-infrastructure", index, rng)
+            submission = _submission(
+                org, itype, rule, user, body, "in_review", None, index, "review"
+            )
+            submissions.append(submission)
+            tasks.append(
+                ReviewTask(
+                    submission=submission,
+                    queue=queue,
+                    stage=Stage.ORIGIN,
+                    position=0,
+                    round=1,
+                    state=TaskState.OPEN,
+                    opened_at=now,
+                    due_at=now + timedelta(hours=queue.sla_hours, seconds=index),
+                )
+            )
+        with transaction.atomic():
+            Submission.objects.bulk_create(submissions, batch_size=1000)
+            ReviewTask.objects.bulk_create(tasks, batch_size=1000)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE sharing_submission, sharing_reviewtask")
+    return time.perf_counter() - started
+
+
+def queue_key() -> str:
+    from governance.models import Organization
+    from sharing.services.review import origin_queue_key
+
+    return origin_queue_key(Organization.objects.get(slug=MEMBER))
+
+
+def claimed_task_report() -> dict:
+    """Return how many tasks are claimed and whether any task has two claim events."""
+    from django.db.models import Count
+
+    from audit.actions import REVIEW_TASK_CLAIMED
+    from audit.models import AuditEvent
+    from sharing.models import ReviewTask, TaskState
+
+    claimed = ReviewTask.objects.filter(state=TaskState.CLAIMED).count()
+    doubles = (
+        AuditEvent.objects.filter(action=REVIEW_TASK_CLAIMED)
+        .values("object_id")
+        .annotate(n=Count("seq"))
+        .filter(n__gt=1)
+        .count()
+    )
+    events = AuditEvent.objects.filter(action=REVIEW_TASK_CLAIMED).count()
+    return {"claimed": claimed, "claim_events": events, "double_claims": doubles}
+
+
+def check_chain() -> int:
+    """Verify the whole audit chain in the database; return its size."""
+    from audit.integrity import check_database
+
+    return check_database().size
+
+
+# --- the physical limit ---------------------------------------------------------------------
+
+
+def _copy(cursor, table: str, columns: list[str], rows: list[tuple]) -> None:
+    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def raw_insert(count: int) -> dict:
+    """Insert the rows of `count` submissions with raw psycopg COPY; return the timings."""
+    import psycopg
+    from django.conf import settings
+    from django.utils import timezone
+
+    from audit.models import AuditHead
+    from benchmarks.dataset import payload
+    from governance.models import Organization
+    from sharing.models import ReviewQueue, Stage
+    from sharing.services.review import review_queue_for
+
+    org, itype, rule, user = _context("network-infrastructure")
+    queue: ReviewQueue = review_queue_for(
+        stage=Stage.ORIGIN, organization=Organization.objects.get(slug=MEMBER)
+    )
+    head = AuditHead.objects.get(pk=1)
+    import random
+
+    rng = random.Random(7)
+    now = timezone.now()
+    stamp = now.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    submissions, transitions, tasks, events = [], [], [], []
+    seq, prev = head.size, head.last_leaf_hash if head.size else "0" * 64
+    for index in range(count):
+        body = payload("network-infrastructure", index, rng)
+        sid = uuid.uuid4()
+        redacted = {k: v for k, v in body.items() if k not in ("ip", "analyst_notes")}
+        sha = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+        submissions.append(
+            (
+                sid, org.pk, user.pk, itype.pk, itype.schema_version, json.dumps(body), sha,
+                json.dumps(redacted), sha, "[]", "[]", rule.policy_version.pk,
+                rule.policy_version.content_hash, rule.rule_path, json.dumps(rule.rule),
+                "AMBER", "GREEN", '["halcyon", "meridian"]', True, 90, '["origin"]',
+                "in_review", "", "taxii", f"raw-{index}", 1, False, now, now,
+            )
+        )  # fmt: skip
+        transitions.append((sid, "", "submitted", SUBMITTER, "", now))
+        transitions.append((sid, "submitted", "in_review", "system", "", now))
+        tasks.append(
+            (sid, queue.pk, "origin", 0, 1, "open", now, now, "", "", "{}", "", now)
+        )  # fmt: skip
+        for action in ("submission.created", "submission.in_review"):
+            leaf = json.dumps(
+                {
+                    "action": action,
+                    "actor": {"org": MEMBER, "role": "analyst", "user_id": user.pk,
+                              "username": SUBMITTER},
+                    "data": {"payload_sha256": sha},
+                    "object": {"id": str(sid), "type": "sharing.submission"},
+                    "prev": prev,
+                    "recorded_at": stamp,
+                    "seq": seq,
+                    "v": 1,
+                },
+                separators=(",", ":"),
+            ).encode()  # fmt: skip
+            digest = hashlib.sha256(b"\x00" + leaf).hexdigest()
+            events.append(
+                (seq, now, user.pk, SUBMITTER, MEMBER, "analyst", action, "sharing.submission",
+                 str(sid), json.dumps({"payload_sha256": sha}), leaf, prev, digest)
+            )  # fmt: skip
+            seq, prev = seq + 1, digest
+    dsn = settings.DATABASES["default"]
+    url = f"postgresql://{dsn['USER']}@{dsn['HOST']}:{dsn['PORT']}/{dsn['NAME']}"
+    with psycopg.connect(url) as conn, conn.cursor() as cursor:
+        # The real log refuses every UPDATE of its tables; the bench restores the rows it adds
+        # by dropping the database at the end, so it only needs to append here.
+        started = time.perf_counter()
+        _copy(cursor, "sharing_submission", [
+            "id", "organization_id", "submitted_by_id", "indicator_type_id", "schema_version",
+            "payload", "payload_sha256", "redacted_payload", "redacted_sha256",
+            "redaction_report", "flags", "policy_version_id", "policy_content_hash",
+            "rule_path", "rule", "tlp", "pap", "audience", "anonymize_contributor",
+            "retention_days", "review_stages", "state", "refusal_reason", "source",
+            "client_reference", "review_round", "legal_hold", "created_at", "updated_at",
+        ], submissions)  # fmt: skip
+        _copy(cursor, "sharing_submissiontransition", [
+            "submission_id", "from_state", "to_state", "actor_username", "reason", "at",
+        ], transitions)  # fmt: skip
+        _copy(cursor, "sharing_reviewtask", [
+            "submission_id", "queue_id", "stage", "position", "round", "state", "opened_at",
+            "due_at", "decision", "reason", "extra_redactions", "redacted_sha256", "created_at",
+        ], tasks)  # fmt: skip
+        _copy(cursor, "audit_auditevent", [
+            "seq", "recorded_at", "actor_user_id", "actor_username", "actor_org", "actor_role",
+            "action", "object_type", "object_id", "data", "leaf", "prev_hash", "leaf_hash",
+        ], events)  # fmt: skip
+        cursor.execute(
+            "UPDATE audit_audithead SET size = %s, last_leaf_hash = %s WHERE id = 1",
+            (seq, prev),
+        )
+        conn.commit()
+        copy_seconds = time.perf_counter() - started
+    return {"rows": len(submissions) + len(transitions) + len(tasks) + len(events),
+            "seconds": copy_seconds}  # fmt: skip
