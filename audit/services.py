@@ -13,6 +13,7 @@ import rfc8785
 from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from audit import actions, keys
 from audit.actions import ALL_ACTIONS, HEALTH_PINGED
@@ -354,10 +355,23 @@ def audit_export_request(
     export = _export_create(
         actor=actor, organization=_export_org(actor), from_seq=from_seq, to_seq=to_seq
     )
+    transaction.on_commit(lambda: _enqueue_export_build(export.pk))
+    return export
+
+
+def _enqueue_export_build(export_id: int) -> None:
+    """Queue the build; when the broker cannot take it, finish the export as failed, not stuck."""
     from audit.tasks import audit_export_build_task
 
-    transaction.on_commit(lambda: audit_export_build_task.delay(export.pk))
-    return export
+    try:
+        audit_export_build_task.delay(export_id)
+    except OperationalError as exc:
+        logger.exception("audit export %s could not be queued", export_id)
+        _export_finish(
+            export_id,
+            status=ExportStatus.FAILED,
+            error=f"The build could not be queued ({exc}); request the export again."[:2000],
+        )
 
 
 def audit_export_cli(

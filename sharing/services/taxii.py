@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import uuid
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from audit import actions
 from audit.services import audit_record
@@ -28,6 +30,8 @@ from sharing.services.intake import submission_create
 
 # Envelopes with more objects than this are processed by a worker; the POST answers `pending`.
 SYNC_BATCH_LIMIT = 100
+
+logger = logging.getLogger(__name__)
 
 
 def _object_ref(obj: dict, message: str = "") -> dict[str, Any]:
@@ -74,13 +78,23 @@ def taxii_envelope_receive(
             },
         )
         if large:
-            from sharing.taxii.tasks import taxii_envelope_process_task
-
             status_id = str(status.pk)
-            transaction.on_commit(lambda: taxii_envelope_process_task.delay(status_id))
+            transaction.on_commit(lambda: _enqueue_or_process(status_id))
     if large:
         return status
     return taxii_status_process(status_id=status.pk)
+
+
+def _enqueue_or_process(status_id: str) -> None:
+    """Queue a large envelope; when the broker cannot take it, process it here, never leave it
+    pending (the client polls the status resource either way)."""
+    from sharing.taxii.tasks import taxii_envelope_process_task
+
+    try:
+        taxii_envelope_process_task.delay(status_id)
+    except OperationalError:
+        logger.warning("TAXII status %s could not be queued; processing it now", status_id)
+        taxii_status_process(status_id=status_id)
 
 
 def _intake_one(status: TaxiiStatus, obj: dict, types: list[IndicatorType]) -> tuple[bool, str]:
