@@ -1,5 +1,9 @@
 """Governance pages in the navigation (see governance/navigation_registry.py)."""
 
+from __future__ import annotations
+
+from django.urls import reverse
+
 from governance.navigation_registry import NavItem
 from governance.roles import Capability as C
 
@@ -12,3 +16,24 @@ NAV_ITEMS: list = [
     NavItem("Overrides", "org-overrides", (C.SET_OVERRIDE,), order=72),
     NavItem("API tokens", "api-tokens", (C.MANAGE_ORG,), order=90),
 ]
+
+
+def dashboard_panels(user) -> list[dict]:
+    """Offer counsel the number of policy versions waiting for their decision."""
+    from governance.models import PolicyStatus, PolicyVersion
+    from governance.permissions import can
+
+    if not can(user, C.APPROVE_POLICY):
+        return []
+    waiting = (
+        PolicyVersion.objects.filter(status=PolicyStatus.PENDING_APPROVAL)
+        .exclude(drafted_by=user)
+        .count()
+    )
+    return [
+        {
+            "title": "Policy versions awaiting your approval",
+            "count": waiting,
+            "url": reverse("policy-versions"),
+        }
+    ]

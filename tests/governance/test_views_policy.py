@@ -159,3 +159,15 @@ def test_api_token_page_cannot_issue_to_outsiders(catalog, client, users):
     )
     assert response.status_code == 200
     assert not ApiToken.objects.exists()
+
+
+def test_counsel_dashboard_counts_versions_awaiting_approval(catalog, client, users):
+    admin = users["member_admin"]
+    policy_version_submit(
+        actor=admin, version=policy_version_draft_create(actor=admin, rules=baseline_rules())
+    )
+    client.force_login(users["counsel"])
+    html = client.get(reverse("dashboard")).content.decode()
+    assert "Policy versions awaiting your approval" in html
+    client.force_login(users["regulator"])
+    assert "awaiting your approval" not in client.get(reverse("dashboard")).content.decode()
