@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.contrib.auth.models import Permission
+from django.db.models import QuerySet, Subquery
 
 from config.errors import AccessDenied, NotFound
 from governance.models import Organization
@@ -27,9 +28,14 @@ def _scope(actor) -> QuerySet[SharedIndicator]:
     orgs = organizations_with(actor, Capability.READ_FEED)
     if not orgs:
         raise AccessDenied("You are not allowed to read published indicators.")
-    # The guardian direct foreign-key table decides the audience, in SQL.
+    # The guardian direct foreign-key table decides the audience, in SQL. The permission is
+    # matched by id (an init plan), not joined by codename: the join made PostgreSQL expect a
+    # handful of permitted rows, hash them all and sort the whole feed on every page.
+    view_permission = Permission.objects.filter(
+        codename=VIEW_CODENAME, content_type__app_label="sharing"
+    ).values("pk")[:1]
     permitted = SharedIndicatorGroupObjectPermission.objects.filter(
-        group_id__in=[org.group_id for org in orgs], permission__codename=VIEW_CODENAME
+        group_id__in=[org.group_id for org in orgs], permission_id=Subquery(view_permission)
     ).values("content_object_id")
     return base.filter(pk__in=permitted, expired_at__isnull=True)
 

@@ -28,8 +28,8 @@ from sharing.taxii.envelope import STIX_MEDIA_TYPE, TaxiiError
 
 ALL_COLLECTION_ID = str(uuid.uuid5(stix.NAMESPACE, "collection:all"))
 DEFAULT_LIMIT = 100
+_SUBMISSION_BULK = ("payload", "redacted_payload", "redaction_report", "flags", "rule")
 MAX_LIMIT = 1000
-_SCAN_BATCH = 200
 
 
 @dataclass(frozen=True)
@@ -117,9 +117,12 @@ def collection_indicators(*, actor, collection: Collection) -> QuerySet[SharedIn
     if collection.organization is not None:
         org = collection.organization
         queryset = queryset.filter(Q(audience__contains=[org.slug]) | Q(contributor=org))
-    return queryset.select_related(
-        "indicator_type", "contributor", "policy_version", "submission"
-    ).order_by("modified_at", "id")
+    # The submission is read for its schema version only: leave its payloads in the database.
+    return (
+        queryset.select_related("indicator_type", "contributor", "policy_version", "submission")
+        .defer(*(f"submission__{name}" for name in _SUBMISSION_BULK))
+        .order_by("modified_at", "id")
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -210,15 +213,22 @@ def _rows(queryset: QuerySet[SharedIndicator], filters: ObjectFilters) -> Iterat
         queryset = queryset.filter(modified_at__gt=filters.added_after)
     if filters.ids:
         queryset = queryset.filter(stix_id__in=[f"indicator--{_uuid_part(i)}" for i in filters.ids])
+    # One more row than a page tells whether there is a next page, in one query when no
+    # post-filter drops rows.
+    scan_batch = filters.limit + 1
     cursor = filters.after
     while True:
         page = queryset
         if cursor is not None:
             moment, pk = cursor
-            page = page.filter(Q(modified_at__gt=moment) | Q(modified_at=moment, id__gt=pk))
-        batch = list(page[:_SCAN_BATCH])
+            # `modified_at >= moment` bounds the index range scan; the OR alone does not.
+            page = page.filter(
+                Q(modified_at__gte=moment),
+                Q(modified_at__gt=moment) | Q(modified_at=moment, id__gt=pk),
+            )
+        batch = list(page[:scan_batch])
         yield from batch
-        if len(batch) < _SCAN_BATCH:
+        if len(batch) < scan_batch:
             return
         cursor = (batch[-1].modified_at, batch[-1].pk)
 
