@@ -47,24 +47,35 @@ class EffectiveRule:
 
 
 def effective_rule(
-    *, organization: Organization, indicator_type: IndicatorType, at: datetime | None = None
+    *,
+    organization: Organization,
+    indicator_type: IndicatorType,
+    at: datetime | None = None,
+    version: PolicyVersion | None = None,
 ) -> tuple[EffectiveRule | None, str | None]:
     """Return the rule under which `organization` may share `indicator_type`, or why it may not.
 
     Deny by default: no version in force, a type the version does not share, a type whose schema
     changed after the version was approved, or an override that withdraws the type all refuse.
+    With `version`, answer for that version instead of the one in force (policy simulation):
+    a draft binds the catalog's current schema versions, as submitting it would.
     """
-    version = policy_version_in_force(at=at)
     key = indicator_type.key
+    label = f"policy v{version.number}" if version is not None else "the policy in force"
     if version is None:
-        return None, "no policy version is in force"
-    if policy_language.content_hash(version.rules) != version.approved_hash:
-        # The trigger forbids this; if the rules were rewritten anyway, share nothing.
-        return None, f"policy v{version.number} no longer matches the hash counsel approved"
+        version = policy_version_in_force(at=at)
+        if version is None:
+            return None, "no policy version is in force"
+        if policy_language.content_hash(version.rules) != version.approved_hash:
+            # The trigger forbids this; if the rules were rewritten anyway, share nothing.
+            return None, f"policy v{version.number} no longer matches the hash counsel approved"
     base = policy_language.resolve_rule(version.rules, key)
     if base is None or not indicator_type.is_active:
-        return None, f"the policy in force does not allow sharing {key}"
-    pinned = (version.type_schema_versions or {}).get(key)
+        return None, f"{label} does not allow sharing {key}"
+    pins = version.type_schema_versions or {}
+    if version.status == PolicyStatus.DRAFT:
+        pins = {key: indicator_type.schema_version}
+    pinned = pins.get(key)
     if pinned != indicator_type.schema_version:
         return None, (
             f"{key}'s schema changed (v{indicator_type.schema_version}) after policy "

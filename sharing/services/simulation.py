@@ -23,13 +23,12 @@ from governance.indicator_schema import validate_payload
 from governance.models import (
     IndicatorType,
     Organization,
-    OrgOverride,
     PolicyStatus,
     PolicyVersion,
 )
 from governance.permissions import require
 from governance.roles import Capability
-from governance.selectors import EffectiveRule, catalog_fields, member_org_slugs
+from governance.selectors import EffectiveRule, catalog_fields, effective_rule, member_org_slugs
 from sharing import lifecycle
 from sharing.models import Submission
 from sharing.services import intake
@@ -142,44 +141,9 @@ def rule_under_version(
 ) -> tuple[EffectiveRule | None, str | None]:
     """Return the rule `version` would apply to `organization`'s `indicator_type`, or why not.
 
-    The same resolution as `governance.selectors.effective_rule`, for a given version: a draft
-    binds the catalog's current schema versions, as submitting it for approval would.
+    The very resolution intake uses (`governance.selectors.effective_rule`), for this version.
     """
-    key = indicator_type.key
-    base = policy_language.resolve_rule(version.rules, key)
-    if base is None or not indicator_type.is_active:
-        return None, f"policy v{version.number} does not allow sharing {key}"
-    pins = version.type_schema_versions or {}
-    if version.status == PolicyStatus.DRAFT:
-        pins = {key: indicator_type.schema_version}
-    pinned = pins.get(key)
-    if pinned != indicator_type.schema_version:
-        return None, (
-            f"{key}'s schema changed (v{indicator_type.schema_version}) after policy "
-            f"v{version.number} was submitted for v{pinned}"
-        )
-    override = (
-        OrgOverride.objects.filter(organization=organization)
-        .values_list("rules", flat=True)
-        .first()
-        or {}
-    ).get(key)
-    rule = base
-    if override:
-        rule = policy_language.apply_override(base, override)
-        if rule.get("share") is not True:
-            return None, f"your organization's override does not share {key}"
-    return (
-        EffectiveRule(
-            policy_version=version,
-            type_key=key,
-            rule=rule,
-            rule_path=f"indicator_types.{key}",
-            field_plan=policy_language.field_plan(rule, key, indicator_type.fields),
-            overridden=bool(override),
-        ),
-        None,
-    )
+    return effective_rule(organization=organization, indicator_type=indicator_type, version=version)
 
 
 def outcome_under(
