@@ -14,7 +14,10 @@ def _production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("DEBUG", "CLEARROOM_", "SECURE_", "SECRET_KEY", "STATIC_"))
+        # The browser tests' DJANGO_ALLOW_ASYNC_UNSAFE belongs to the test process, not production.
+        if not k.startswith(
+            ("DEBUG", "CLEARROOM_", "SECURE_", "SECRET_KEY", "STATIC_", "DJANGO_ALLOW_ASYNC")
+        )
     }
     env.update(
         {

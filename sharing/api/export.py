@@ -7,6 +7,8 @@ from datetime import datetime
 
 from django.http import HttpResponse
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions
 from rest_framework.exceptions import ValidationError
 from rest_framework.views import APIView
@@ -31,6 +33,14 @@ class IndicatorExportView(APIView):
 
     permission_classes = [permissions.IsAuthenticated]
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("type", str, description="Indicator type key."),
+            OpenApiParameter("tlp", str, description="TLP level, e.g. AMBER or TLP:AMBER."),
+            OpenApiParameter("published_after", OpenApiTypes.DATETIME),
+        ],
+        responses={(200, "application/stix+json;version=2.1"): OpenApiTypes.OBJECT},
+    )
     def get(self, request):
         params = request.query_params
         filters: dict = {}

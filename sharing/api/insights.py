@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,6 +21,104 @@ from sharing.services.simulation import DEFAULT_LIMIT, MAX_LIMIT, policy_simulat
 from sharing.services.statistics import statistic_compile
 
 
+class SeenByOutput(serializers.Serializer):
+    count = serializers.IntegerField()
+    organizations = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text="Counsel and regulators only."
+    )
+
+
+class CorrelatedIndicatorOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    stix_id = serializers.CharField()
+    indicator_type = serializers.CharField()
+    published_at = serializers.DateTimeField()
+    seen_by = SeenByOutput(allow_null=True)
+
+
+class CorrelatedIndicatorListOutput(serializers.Serializer):
+    results = CorrelatedIndicatorOutput(many=True)
+
+
+class CampaignIndicatorOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    stix_id = serializers.CharField()
+    indicator_type = serializers.CharField()
+    own = serializers.BooleanField()
+    contributor = serializers.CharField(required=False)
+
+
+class CampaignOutput(serializers.Serializer):
+    reference = serializers.CharField()
+    member_count = serializers.IntegerField()
+    indicators = CampaignIndicatorOutput(many=True)
+    organizations = serializers.ListField(child=serializers.CharField(), required=False)
+    shared_tokens = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class CampaignListOutput(serializers.Serializer):
+    results = CampaignOutput(many=True)
+
+
+class StatisticOutput(serializers.Serializer):
+    name = serializers.CharField()
+    min_contributors = serializers.IntegerField()
+    max_contributor_share = serializers.CharField()
+    min_age_days = serializers.IntegerField()
+    status = serializers.CharField()
+    compiled_at = serializers.DateTimeField(required=False)
+    period_start = serializers.DateTimeField(required=False)
+    period_end = serializers.DateTimeField(required=False)
+    values = serializers.JSONField(required=False, allow_null=True)
+    reasons = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text="Counsel only."
+    )
+
+
+class StatisticListOutput(serializers.Serializer):
+    results = StatisticOutput(many=True)
+
+
+class StatisticCompiledOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    status = serializers.CharField()
+    period_start = serializers.DateTimeField()
+    period_end = serializers.DateTimeField()
+    values = serializers.JSONField(allow_null=True)
+    reasons = serializers.ListField(child=serializers.CharField())
+    data_count = serializers.IntegerField()
+    contributor_count = serializers.IntegerField()
+
+
+class FieldChangeOutput(serializers.Serializer):
+    field = serializers.CharField()
+    before = serializers.CharField(allow_null=True)
+    after = serializers.CharField(allow_null=True)
+    direction = serializers.CharField()
+
+
+class SimulatedChangeOutput(serializers.Serializer):
+    submission = serializers.UUIDField()
+    organization = serializers.CharField()
+    indicator_type = serializers.CharField()
+    newly_refused = serializers.BooleanField()
+    newly_allowed = serializers.BooleanField()
+    refusal_reason = serializers.CharField(allow_blank=True)
+    fields = FieldChangeOutput(many=True)
+    audience_added = serializers.ListField(child=serializers.CharField())
+    audience_removed = serializers.ListField(child=serializers.CharField())
+    tlp = serializers.ListField(child=serializers.CharField(allow_blank=True))
+    review = serializers.ListField(child=serializers.ListField(child=serializers.CharField()))
+
+
+class SimulationOutput(serializers.Serializer):
+    policy_version = serializers.IntegerField()
+    limit = serializers.IntegerField()
+    summary = serializers.JSONField()
+    changes = SimulatedChangeOutput(many=True)
+
+
 def _seen_by(seen: SeenBy | None) -> dict | None:
     if seen is None:
         return None
@@ -32,6 +131,7 @@ def _seen_by(seen: SeenBy | None) -> dict | None:
 class CorrelatedIndicatorsView(APIView):
     """List the indicators you may read that carry a disclosable "seen by N members"."""
 
+    @extend_schema(responses=CorrelatedIndicatorListOutput)
     def get(self, request):
         return Response(
             {
@@ -52,6 +152,7 @@ class CorrelatedIndicatorsView(APIView):
 class CampaignsView(APIView):
     """List the campaigns you may see (members: counts only; oversight: full linkage)."""
 
+    @extend_schema(responses=CampaignListOutput)
     def get(self, request):
         results = []
         for campaign in campaign_list(actor=request.user):
@@ -100,6 +201,7 @@ def _statistic(view) -> dict:
 class StatisticsView(APIView):
     """List the statistics of the policy in force with their latest compilation."""
 
+    @extend_schema(responses=StatisticListOutput)
     def get(self, request):
         return Response({"results": [_statistic(v) for v in statistic_list(actor=request.user)]})
 
@@ -113,6 +215,7 @@ class StatisticCompileInput(serializers.Serializer):
 class StatisticCompileView(APIView):
     """Compile one statistic now (counsel); answer with its published values or withheld reasons."""
 
+    @extend_schema(request=StatisticCompileInput, responses={201: StatisticCompiledOutput})
     def post(self, request):
         data = StatisticCompileInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -145,6 +248,7 @@ class SimulationInput(serializers.Serializer):
 class SimulationView(APIView):
     """Simulate a draft or pending policy version on the last N decided submissions (counsel)."""
 
+    @extend_schema(request=SimulationInput, responses=SimulationOutput)
     def post(self, request):
         data = SimulationInput(data=request.data)
         data.is_valid(raise_exception=True)

@@ -42,10 +42,11 @@ def demo(transactional_db):
 
 @pytest.fixture(autouse=True)
 def _screenshot_on_failure(request):
+    # Ask for the page before the test so this fixture is torn down while the page still lives.
+    page = request.getfixturevalue("page") if "page" in request.fixturenames else None
     yield
     report = getattr(request.node, "rep_call", None)
-    if report is not None and report.failed and "page" in request.fixturenames:
-        page = request.getfixturevalue("page")
+    if report is not None and report.failed and page is not None:
         out = Path("test-results") / f"{request.node.name}.png"
         out.parent.mkdir(exist_ok=True)
         page.screenshot(path=str(out), full_page=True)
