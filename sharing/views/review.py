@@ -3,7 +3,6 @@ and counsel's reassignment and recall list."""
 
 from __future__ import annotations
 
-import json
 from functools import wraps
 
 from django.contrib import messages
@@ -27,6 +26,7 @@ from sharing.selectors.review import (
     review_task_list,
 )
 from sharing.services import review as services
+from sharing.views.highlighting import display_value, flag_segments
 
 STRICTER_ACTIONS = (
     "drop",
@@ -79,26 +79,6 @@ def queue(request):
     )
 
 
-def _segments(text: str, spans: list[dict]) -> list[dict]:
-    """Split `text` into plain and flagged segments for in-place highlighting."""
-    out, cursor = [], 0
-    for flag in sorted(spans, key=lambda f: (f["start"], f["end"])):
-        start, end = max(flag["start"], cursor), min(flag["end"], len(text))
-        if start >= end:
-            continue
-        if start > cursor:
-            out.append({"text": text[cursor:start]})
-        out.append({"text": text[start:end], "flag": flag})
-        cursor = end
-    if cursor < len(text):
-        out.append({"text": text[cursor:]})
-    return out
-
-
-def _display(value) -> str:
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-
-
 def _rows(submission, plans) -> list[dict]:
     original = submission.payload or {}
     redacted = submission.redacted_payload
@@ -110,7 +90,7 @@ def _rows(submission, plans) -> list[dict]:
     rows = []
     for plan in plans:
         value = original.get(plan.name)
-        shown = _display(value) if plan.name in original else None
+        shown = display_value(value) if plan.name in original else None
         planned = fa.parse_action(plan.action)
         choices = [
             a
@@ -122,10 +102,10 @@ def _rows(submission, plans) -> list[dict]:
         rows.append(
             {
                 "name": plan.name,
-                "original": _segments(shown, flags_by_field.get(plan.name, []))
+                "original": flag_segments(shown, flags_by_field.get(plan.name, []))
                 if isinstance(value, str)
                 else ([{"text": shown}] if shown is not None else []),
-                "redacted": _display(redacted[plan.name]) if plan.name in redacted else None,
+                "redacted": display_value(redacted[plan.name]) if plan.name in redacted else None,
                 "action": report.get(plan.name, {}).get("action", plan.action),
                 "rule": plan.rule,
                 "flag_count": sum(1 for f in submission.flags if f["field"] == plan.name),

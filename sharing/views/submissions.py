@@ -3,7 +3,6 @@ withdrawal, and the member admin's private watchlist."""
 
 from __future__ import annotations
 
-import json
 import uuid
 
 from django.contrib import messages
@@ -36,32 +35,13 @@ from sharing.services.intake import (
     submission_withdraw,
 )
 from sharing.services.watchlist import watchlist_term_add, watchlist_term_remove
+from sharing.views.highlighting import display_value, flag_segments
 
 
 def _denied_or_missing(exc: Exception):
     if isinstance(exc, NotFound):
         return Http404(exc.message)
     return PermissionDenied(getattr(exc, "message", str(exc)))
-
-
-def _segments(text: str, spans: list[dict]) -> list[dict]:
-    """Split `text` into plain and flagged segments for in-place highlighting."""
-    out, cursor = [], 0
-    for flag in sorted(spans, key=lambda f: (f["start"], f["end"])):
-        start, end = max(flag["start"], cursor), min(flag["end"], len(text))
-        if start >= end:
-            continue
-        if start > cursor:
-            out.append({"text": text[cursor:start]})
-        out.append({"text": text[start:end], "flag": flag})
-        cursor = end
-    if cursor < len(text):
-        out.append({"text": text[cursor:]})
-    return out
-
-
-def _display(value) -> str:
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 def _field_rows(fields: list[dict], original: dict | None, redacted: dict, report, flags):
@@ -77,21 +57,21 @@ def _field_rows(fields: list[dict], original: dict | None, redacted: dict, repor
         field_flags = [f for f in flags if f["field"] == name]
         if isinstance(value, list):
             items = [
-                _segments(_display(item), [f for f in field_flags if f.get("index") == i])
+                flag_segments(display_value(item), [f for f in field_flags if f.get("index") == i])
                 if isinstance(item, str)
-                else [{"text": _display(item)}]
+                else [{"text": display_value(item)}]
                 for i, item in enumerate(value)
             ]
         elif isinstance(value, str):
-            items = [_segments(value, [f for f in field_flags if f.get("index") is None])]
+            items = [flag_segments(value, [f for f in field_flags if f.get("index") is None])]
         else:
-            items = [[{"text": _display(value)}]] if name in (original or {}) else []
+            items = [[{"text": display_value(value)}]] if name in (original or {}) else []
         entry = report_by_field.get(name, {})
         rows.append(
             {
                 "name": name,
                 "original": items,
-                "redacted": _display(redacted[name]) if name in redacted else None,
+                "redacted": display_value(redacted[name]) if name in redacted else None,
                 "action": entry.get("action", ""),
                 "reason": entry.get("reason", ""),
                 "rule": entry.get("rule") or "",
