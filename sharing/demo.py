@@ -13,8 +13,9 @@ from django.db import transaction
 
 from governance.models import Organization
 from sharing import demo_insights
-from sharing.models import Source
+from sharing.models import Decision, ReviewTask, Source, Stage, TaskState
 from sharing.services.intake import submission_create
+from sharing.services.review import review_task_claim, review_task_decide
 
 # (org slug, client reference, indicator type, payload)
 SUBMISSIONS = [
@@ -109,6 +110,29 @@ SUBMISSIONS = [
 
 
 @transaction.atomic
+def _advance_to_forum_review(reference: str, *, reviewer: str) -> None:
+    """Have the origin legal reviewer approve one submission, so counsel's queue has work."""
+    task = (
+        ReviewTask.objects.filter(
+            submission__client_reference=reference,
+            stage=Stage.ORIGIN,
+            state=TaskState.OPEN,
+        )
+        .select_related("submission")
+        .first()
+    )
+    if task is None:  # already advanced (idempotent) or published without review
+        return
+    user = get_user_model().objects.get(username=reviewer)
+    task = review_task_claim(actor=user, task=task)
+    review_task_decide(
+        actor=user,
+        task=task,
+        decision=Decision.APPROVE,
+        reason="Technical proxy indicators only; nothing competitive left after redaction.",
+    )
+
+
 def seed(stdout=None) -> dict[str, int]:
     """Submit the demo indicators through intake when missing; return how many are in place."""
     User = get_user_model()
@@ -125,6 +149,7 @@ def seed(stdout=None) -> dict[str, int]:
             client_reference=reference,
         )
         placed += 1
+    _advance_to_forum_review("demo-halcyon-reseller-1", reviewer="halcyon-legal")
     if stdout is not None:
         stdout.write(f"demo submissions in place: {placed}")
     # Correlation across labs and safety-zone statistics build on the submissions above.
