@@ -28,6 +28,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import requests
+
 from benchmarks import harness, peer
 from benchmarks.load import Server, first_byte, ingest, read_all
 
@@ -272,8 +274,20 @@ def part_ingest(report: Report, clearroom: Server, collection: str) -> dict:
     return found
 
 
-def _claim_all(server: Server, token: str, queue: str, claims: int, latency, stats, lock):
-    session = _with_token(server, token).session()
+def _api_session(token: str) -> requests.Session:
+    session = requests.Session()
+    session.headers.update({"Accept": "application/json", "Authorization": f"Bearer {token}"})
+    return session
+
+
+def _claim_all(server: Server, token: str, queue: str, claims: int, latency, stats, lock,
+               spread: int = 0):  # fmt: skip
+    """Claim `claims` tasks: read the queue page, claim the first open task still free.
+
+    Reviewer number `spread` starts that many rows down the page, as people reading one list
+    pick different rows; a 409 (a rival won) sends them to the next row.
+    """
+    session = _api_session(token)
     base = server.discovery.removesuffix("/taxii2/")
     done = 0
     while done < claims:
@@ -283,6 +297,8 @@ def _claim_all(server: Server, token: str, queue: str, claims: int, latency, sta
         candidates = [t["id"] for t in page.json()["results"] if t["state"] == "open"]
         if not candidates:
             return
+        start = spread % len(candidates)
+        candidates = candidates[start:] + candidates[:start]
         for task_id in candidates:
             began = time.perf_counter()
             answer = session.post(f"{base}/api/v1/review-tasks/{task_id}/claim/", timeout=120)
@@ -306,7 +322,7 @@ def part_review(report: Report, clearroom: Server, tokens: list[str]) -> None:
     report.add("review.load_s", seconds, f"bulk-load {REVIEW_TASKS:,} open tasks", "s")
     queue = clearroom_side.queue_key()
     base = clearroom.discovery.removesuffix("/taxii2/")
-    session = _with_token(clearroom, tokens[0]).session()
+    session = _api_session(tokens[0])
     page_lat = Latencies()
     session.get(f"{base}/api/v1/review-tasks/", params={"queue": queue}, timeout=120)
     for _ in range(30):
@@ -326,8 +342,8 @@ def part_review(report: Report, clearroom: Server, tokens: list[str]) -> None:
     racing, stats = Latencies(), {"won": 0, "lost": 0}
     threads = [
         threading.Thread(target=_claim_all,
-                         args=(clearroom, token, queue, per_reviewer, racing, stats, lock))
-        for token in tokens[:REVIEWERS]
+                         args=(clearroom, token, queue, per_reviewer, racing, stats, lock, n))
+        for n, token in enumerate(tokens[:REVIEWERS])
     ]  # fmt: skip
     started = time.perf_counter()
     for thread in threads:
