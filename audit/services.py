@@ -11,7 +11,7 @@ from typing import Any
 
 import rfc8785
 from django.conf import settings
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
@@ -81,6 +81,14 @@ def object_ref(obj: models.Model | None) -> tuple[str | None, str | None]:
 
 
 def _locked_head() -> AuditHead:
+    if connection.vendor == "postgresql":
+        # The head must be the last lock a transaction waits for. Django's foreign keys are
+        # deferred, so without this the checks of the rows written so far would run at COMMIT,
+        # while holding the head, and wait for a row another writer locked before queuing for
+        # the head: a deadlock (e.g. intake referencing the version that an approval
+        # supersedes). Checking them now waits without the head held.
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     head = AuditHead.objects.select_for_update().filter(pk=1).first()
     if head is None:
         # The migration creates the head; a test-database flush removes it. Recreate it only
