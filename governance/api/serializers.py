@@ -54,7 +54,10 @@ class IndicatorTypeDetailOutput(IndicatorTypeOutput):
 class PolicyVersionOutput(serializers.ModelSerializer):
     policy = serializers.SlugRelatedField(slug_field="key", read_only=True)
     drafted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # Null until counsel decides: say so in the schema, which cannot infer it for a read-only field.
+    decided_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = PolicyVersion

@@ -10,6 +10,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api_schema import cursor_page
 from config.errors import AccessDenied, ValidationFailed
 from sharing.api import serializers_review as s
 from sharing.selectors.indicators import (
@@ -46,7 +47,7 @@ def _filters(request) -> dict:
 
 class IndicatorListApi(APIView):
     @extend_schema(
-        responses=s.IndicatorOutput(many=True),
+        responses=cursor_page(s.IndicatorOutput, "PaginatedIndicatorList"),
         tags=["indicators"],
         parameters=[
             OpenApiParameter("type", str),

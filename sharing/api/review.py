@@ -8,6 +8,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api_schema import cursor_page
 from config.errors import ValidationFailed
 from sharing.api import serializers_review as s
 from sharing.selectors.review import review_task_get, review_task_list
@@ -20,7 +21,7 @@ class TaskPagination(CursorPagination):
 
 class ReviewTaskListApi(APIView):
     @extend_schema(
-        responses=s.ReviewTaskOutput(many=True),
+        responses=cursor_page(s.ReviewTaskOutput, "PaginatedReviewTaskList"),
         tags=["review"],
         parameters=[
             OpenApiParameter("queue", str),

@@ -8,6 +8,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api_schema import cursor_page
 from config.errors import ApplicationError
 from governance.models import ApiToken
 from sharing import lifecycle
@@ -43,7 +44,7 @@ def _item_errors(errors: dict) -> list[dict[str, str]]:
 
 class SubmissionListApi(APIView):
     @extend_schema(
-        responses=s.SubmissionOutput(many=True),
+        responses=cursor_page(s.SubmissionOutput, "PaginatedSubmissionList"),
         parameters=[
             OpenApiParameter("type", str, description="indicator-type key"),
             OpenApiParameter("state", str, enum=[k for k, _ in lifecycle.STATES]),
