@@ -308,43 +308,58 @@ def _summary(payload: dict) -> str:
     return "\n".join(lines) or "(every field was redacted)"
 
 
+def _any_precision(stamp: str) -> str:
+    """Return a millisecond STIX timestamp as stix2 prints a property of any precision."""
+    whole, _, fraction = stamp[:-1].partition(".")
+    fraction = fraction.rstrip("0")
+    return f"{whole}.{fraction}Z" if fraction else f"{whole}Z"
+
+
 def indicator_to_stix(indicator: SharedIndicator) -> dict:
-    """Return the STIX 2.1 object (an indicator, or a note) of a published indicator."""
-    common: dict[str, Any] = {
-        "created": stix_timestamp(indicator.published_at),
-        "modified": object_version(indicator),
-        "created_by_ref": created_by_ref(indicator),
-        "object_marking_refs": marking_refs(indicator),
-        "extensions": {EXTENSION_ID: _extension_properties(indicator)},
-    }
-    if indicator.withdrawn_at is not None:
-        common["revoked"] = True
+    """Return the STIX 2.1 object (an indicator, or a note) of a published indicator.
+
+    Built as plain JSON data in the property order and timestamp precision of the `stix2`
+    library's serialisation, which it equals (tests/sharing/test_stix_equivalence.py); the
+    library's object construction cost about 1 ms an object, most of a TAXII page's time.
+    """
     itype: IndicatorType = indicator.indicator_type
     pattern = pattern_for(indicator)
+    author = created_by_ref(indicator)
+    common_head = {
+        "spec_version": "2.1",
+        "id": indicator.stix_id if pattern is not None else stix_object_id(indicator),
+        "created_by_ref": author,
+        "created": stix_timestamp(indicator.published_at),
+        "modified": object_version(indicator),
+    }
     if pattern is not None:
-        valid_from = indicator.published_at
-        properties: dict[str, Any] = {
-            "id": indicator.stix_id,
+        obj: dict[str, Any] = {
+            "type": "indicator",
+            **common_head,
             "name": itype.name,
             "description": itype.description,
             "indicator_types": ["malicious-activity"],
             "pattern": pattern,
             "pattern_type": "stix",
             "pattern_version": "2.1",
-            "valid_from": stix_timestamp(valid_from),
-            **common,
+            "valid_from": _any_precision(stix_timestamp(indicator.published_at)),
         }
-        if indicator.expires_at is not None and indicator.expires_at > valid_from:
-            properties["valid_until"] = stix_timestamp(indicator.expires_at)
-        return _serializable(stix2.v21.Indicator(**properties))
-    note = stix2.v21.Note(
-        id=stix_object_id(indicator),
-        abstract=itype.name,
-        content=_summary(indicator.redacted_payload or {}),
-        object_refs=[created_by_ref(indicator)],
-        **common,
-    )
-    return _serializable(note)
+        if indicator.expires_at is not None and indicator.expires_at > indicator.published_at:
+            obj["valid_until"] = _any_precision(stix_timestamp(indicator.expires_at))
+    else:
+        obj = {
+            "type": "note",
+            **common_head,
+            "abstract": itype.name,
+            "content": _summary(indicator.redacted_payload or {}),
+            "object_refs": [author],
+        }
+    if indicator.withdrawn_at is not None:
+        obj["revoked"] = True
+    obj["object_marking_refs"] = marking_refs(indicator)
+    obj["extensions"] = {EXTENSION_ID: _extension_properties(indicator)}
+    # A fresh copy in plain JSON types, as the library's serialisation returned.
+    return json.loads(json.dumps(obj))
 
 
 def referenced_identities(indicators) -> list[dict]:
