@@ -77,7 +77,7 @@ def stop(process: subprocess.Popen) -> None:
     if process.poll() is None:
         try:
             os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=20)
+            process.wait(timeout=10)
         except ProcessLookupError:
             pass
         except subprocess.TimeoutExpired:

@@ -166,7 +166,7 @@ def read_all(
         params = {**since, "limit": page, "next": body["next"]}
 
 
-def first_byte(server: Server, url: str, *, requests_count: int = 50) -> Latencies:
+def first_byte(server: Server, url: str, *, requests_count: int = 200) -> Latencies:
     """Return the time to first byte of `url` (headers received), keep-alive, sequential."""
     session = server.session()
     session.get(url, timeout=30).raise_for_status()

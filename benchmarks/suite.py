@@ -3,12 +3,15 @@
 Sizes come from the environment (defaults fit `make bench` in under 15 minutes on 2 cores):
 
     BENCH_RUNS=3                  repetitions of each timed ingest (the median is reported)
-    BENCH_INGEST_OBJECTS=10000    objects per ingest run, envelopes of 1,000
-    BENCH_INGEST_SMALL=2000       objects per ingest run, envelopes of 1 and 100
+    BENCH_INGEST_OBJECTS=1000     objects per ingest run, envelopes of 1,000 (issue: 10,000)
+    BENCH_INGEST_SMALL=300        objects per ingest run, envelopes of 100 (issue: 10,000)
+    BENCH_INGEST_SINGLE=100       objects per ingest run, envelopes of 1 (issue: 10,000)
     BENCH_CLIENTS=4               client threads of the load generator (both servers)
     BENCH_READ_SMALL=10000        stored objects of the first read test
     BENCH_READ_LARGE=100000       stored objects of the second read test
-    BENCH_MEDALLION_READ_PAGES=30 pages read from medallion per size (its pages cost O(n))
+    BENCH_MEDALLION_READ_PAGES=30 pages read from medallion per size (estimate for the rest)
+    BENCH_MEDALLION_READ_SIZES=1000,10000,100000  stored objects of medallion's read tests
+    BENCH_MEDALLION_TIMEOUT=30    seconds medallion may take for one page
     BENCH_REVIEW_TASKS=10000      open review tasks
     BENCH_REVIEWERS=16            concurrent reviewers claiming
     BENCH_GUNICORN_WORKERS=4      Clearroom web workers;  BENCH_CELERY_CONCURRENCY=2
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -34,12 +38,17 @@ from benchmarks import harness, peer
 from benchmarks.load import Server, first_byte, ingest, read_all
 
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
-INGEST_OBJECTS = int(os.environ.get("BENCH_INGEST_OBJECTS", "10000"))
-INGEST_SMALL = int(os.environ.get("BENCH_INGEST_SMALL", "2000"))
+INGEST_OBJECTS = int(os.environ.get("BENCH_INGEST_OBJECTS", "1000"))
+INGEST_SMALL = int(os.environ.get("BENCH_INGEST_SMALL", "300"))
+INGEST_SINGLE = int(os.environ.get("BENCH_INGEST_SINGLE", "100"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "4"))
 READ_SMALL = int(os.environ.get("BENCH_READ_SMALL", "10000"))
 READ_LARGE = int(os.environ.get("BENCH_READ_LARGE", "100000"))
 MEDALLION_READ_PAGES = int(os.environ.get("BENCH_MEDALLION_READ_PAGES", "30"))
+MEDALLION_READ_SIZES = [
+    int(n) for n in os.environ.get("BENCH_MEDALLION_READ_SIZES", "1000,10000,100000").split(",")
+]
+MEDALLION_TIMEOUT = float(os.environ.get("BENCH_MEDALLION_TIMEOUT", "30"))
 REVIEW_TASKS = int(os.environ.get("BENCH_REVIEW_TASKS", "10000"))
 REVIEWERS = int(os.environ.get("BENCH_REVIEWERS", "16"))
 GUNICORN_WORKERS = os.environ.get("BENCH_GUNICORN_WORKERS", "4")
@@ -88,6 +97,7 @@ class Report:
             "total_seconds": seconds,
             "sizes": {
                 "runs": RUNS, "ingest_objects": INGEST_OBJECTS, "ingest_small": INGEST_SMALL,
+                "ingest_single": INGEST_SINGLE,
                 "clients": CLIENTS, "read_small": READ_SMALL, "read_large": READ_LARGE,
                 "review_tasks": REVIEW_TASKS, "reviewers": REVIEWERS,
                 "gunicorn_workers": GUNICORN_WORKERS, "celery_concurrency": CELERY_CONCURRENCY,
@@ -158,7 +168,7 @@ def _with_token(server: Server, token: str) -> Server:
 
 
 def part_discovery(report: Report, clearroom: Server, medallion: Server) -> None:
-    print("\nDiscovery, time to first byte (50 sequential requests, keep-alive)")
+    print("\nDiscovery, time to first byte (200 sequential requests, keep-alive)")
     for server in (clearroom, medallion):
         lat = first_byte(server, server.discovery)
         report.add(f"discovery.{server.name}.p50_ms", lat.pct(50) * 1000,
@@ -180,14 +190,20 @@ def _medallion_corpus(count: int) -> tuple[list[dict], list[str]]:
 
 
 def _read(report: Report, server: Server, collection: str, size: int, max_pages=None) -> dict:
-    # medallion's memory backend filters `added_after` in O(stored x stored) (basic_filter.py
-    # matches every object against every manifest entry): its first page took 12 s at 1,000
-    # stored and 95 s at 3,000 here, so it is read from the start of the collection instead.
-    since = None if server.name == "medallion" else EPOCH
-    result = read_all(server, collection, added_after=since, max_pages=max_pages, timeout=900)
-    lat = result.latency.summary_ms()
     key = f"read.{server.name}.{size}"
     where = f"{server.name} @ {size:,} stored"
+    timeout = MEDALLION_TIMEOUT if server.name == "medallion" else 900
+    try:
+        result = read_all(
+            server, collection, added_after=EPOCH, max_pages=max_pages, timeout=timeout
+        )
+    except requests.Timeout:
+        # medallion's memory backend filters in O(stored x stored) (basic_filter.py matches
+        # every object against every manifest entry for added_after and match[version]).
+        report.add(f"{key}.first_page_timeout_s", float(timeout),
+                   f"{where}: first page did not answer within", "s")  # fmt: skip
+        return {"p99_ms": float("inf"), "complete": False, "objects": 0}
+    lat = result.latency.summary_ms()
     report.add(f"{key}.p50_ms", lat["p50_ms"], f"{where}: GET page of 100 p50", "ms")
     report.add(f"{key}.p95_ms", lat["p95_ms"], f"{where}: GET page of 100 p95", "ms")
     report.add(f"{key}.p99_ms", lat["p99_ms"], f"{where}: GET page of 100 p99", "ms")
@@ -199,6 +215,15 @@ def _read(report: Report, server: Server, collection: str, size: int, max_pages=
         report.add(f"{key}.read_all_s", estimate,
                    f"{where}: read all, est. from {result.pages} pages", "s")  # fmt: skip
     return {"p99_ms": lat["p99_ms"], "complete": result.complete, "objects": result.objects}
+
+
+def _read_medallion(report: Report, size: int) -> None:
+    objects, added = _medallion_corpus(size)
+    process, medallion = peer.serve(objects, added, name=f"read-{size}")
+    try:
+        _read(report, medallion, peer.COLLECTION, size, max_pages=MEDALLION_READ_PAGES)
+    finally:
+        harness.stop(process)
 
 
 def part_read(report: Report, clearroom: Server, reader_collection: str) -> None:
@@ -215,14 +240,8 @@ def part_read(report: Report, clearroom: Server, reader_collection: str) -> None
         results[("clearroom", size)] = _read(report, clearroom, reader_collection, size)
         if results[("clearroom", size)]["objects"] != size:
             raise RuntimeError(f"clearroom served {results[('clearroom', size)]} of {size}")
-        objects, added = _medallion_corpus(size)
-        process, medallion = peer.serve(objects, added, name=f"read-{size}")
-        try:
-            results[("medallion", size)] = _read(
-                report, medallion, peer.COLLECTION, size, max_pages=MEDALLION_READ_PAGES
-            )
-        finally:
-            harness.stop(process)
+    for size in MEDALLION_READ_SIZES:
+        _read_medallion(report, size)
     small = results[("clearroom", READ_SMALL)]["p99_ms"]
     large = results[("clearroom", READ_LARGE)]["p99_ms"]
     report.target(f"TAXII GET page of 100 p99 at {READ_LARGE:,} stored", large, 50,
@@ -258,7 +277,7 @@ def part_ingest(report: Report, clearroom: Server, collection: str) -> dict:
     print(f"\nIngest: POST envelopes, {CLIENTS} clients, median of {RUNS} runs")
     found = {}
     for envelope in (1, 100, 1000):
-        count = INGEST_OBJECTS if envelope == 1000 else INGEST_SMALL
+        count = {1: INGEST_SINGLE, 100: INGEST_SMALL}.get(envelope, INGEST_OBJECTS)
         medallion = _ingest_runs(
             Server("medallion", "", "", {}), "", "network-infrastructure", envelope, count, "m"
         )
@@ -400,7 +419,13 @@ def part_audit(report: Report) -> None:
 # --------------------------------------------------------------------------------------------
 
 
+def _terminate(signum, frame) -> None:
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
+    # `kill` and Ctrl-C both unwind through the cleanup below (servers stopped, databases dropped).
+    signal.signal(signal.SIGTERM, _terminate)
     started = time.perf_counter()
     report = Report()
     print(f"Clearroom benchmark suite (parts: {', '.join(ONLY)})", flush=True)
