@@ -28,7 +28,16 @@ from sharing.taxii.envelope import STIX_MEDIA_TYPE, TaxiiError
 
 ALL_COLLECTION_ID = str(uuid.uuid5(stix.NAMESPACE, "collection:all"))
 DEFAULT_LIMIT = 100
-_SUBMISSION_BULK = ("payload", "redacted_payload", "redaction_report", "flags", "rule")
+# Large columns of the joined rows that no STIX object reads: the submission's payloads, the
+# whole policy of the version, the type's field specs. Decoding them was most of a page's time.
+_UNREAD = (
+    *(f"submission__{name}" for name in ("payload", "redacted_payload", "redaction_report")),
+    *(f"submission__{name}" for name in ("flags", "rule")),
+    "policy_version__rules",
+    "policy_version__type_schema_versions",
+    "indicator_type__fields",
+    "indicator_type__legitimate_interest",
+)
 MAX_LIMIT = 1000
 
 
@@ -117,10 +126,9 @@ def collection_indicators(*, actor, collection: Collection) -> QuerySet[SharedIn
     if collection.organization is not None:
         org = collection.organization
         queryset = queryset.filter(Q(audience__contains=[org.slug]) | Q(contributor=org))
-    # The submission is read for its schema version only: leave its payloads in the database.
     return (
         queryset.select_related("indicator_type", "contributor", "policy_version", "submission")
-        .defer(*(f"submission__{name}" for name in _SUBMISSION_BULK))
+        .defer(*_UNREAD)
         .order_by("modified_at", "id")
     )
 
