@@ -307,3 +307,13 @@ MATRIX: list[Entry] = [
       lambda w: {"status_id": str(w.taxii_status.pk)}),
 ]
 # fmt: on
+
+
+def markdown() -> str:
+    """Return the matrix as the Markdown table docs/security.md holds."""
+    header = ["route", "method", *COLUMNS]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for entry in MATRIX:
+        cells = [f"`{entry.route}`", entry.method, *entry.row.split()]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)

@@ -174,3 +174,13 @@ def test_the_original_reaches_acme_and_counsel_only_where_expected(world, users)
     entry = next(e for e in MATRIX if e.route == "submission-detail")
     _, _, body = _exchange(client, basic, entry, world)
     assert all(secret in body.decode() for secret in SECRETS)
+
+
+def test_docs_hold_the_current_matrix():
+    from pathlib import Path
+
+    from tests.security.access_table import markdown
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "security.md").read_text()
+    held = text.split("<!-- matrix:start -->\n", 1)[1].split("\n<!-- matrix:end -->", 1)[0]
+    assert held == markdown(), "regenerate the table in docs/security.md from access_table"

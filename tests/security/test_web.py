@@ -219,6 +219,24 @@ def test_tokens_are_hashed_at_rest_and_revocable_at_every_exit(world, users, org
     assert forged.get("/api/v1/submissions/").status_code == 401
 
 
+def test_taxii_basic_authentication_is_locked_out_like_the_login_form(world, users, settings):
+    import base64
+
+    from tests.factories import TEST_PASSWORD
+
+    settings.AXES_FAILURE_LIMIT = 3
+    cache.clear()
+
+    def basic(password: str) -> dict:
+        raw = base64.b64encode(f"acme-analyst:{password}".encode()).decode()
+        return {"HTTP_AUTHORIZATION": f"Basic {raw}", "HTTP_ACCEPT": MEDIA_TYPE}
+
+    assert Client().get("/taxii2/", **basic(TEST_PASSWORD)).status_code == 200
+    wrong = [Client().get("/taxii2/", **basic("wrong-password")).status_code for _ in range(3)]
+    assert wrong == [401, 401, 429]  # axes locks the username out at the limit
+    assert Client().get("/taxii2/", **basic(TEST_PASSWORD)).status_code == 429
+
+
 # --- HTML escaping ------------------------------------------------------------------------
 
 SAMPLES = {
