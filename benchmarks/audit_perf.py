@@ -54,10 +54,66 @@ def _appends(figures: dict) -> None:
         print(f"  append, {writers:2} writers: {rate:8.0f} events/s", flush=True)
 
 
+def _raw_protocol(figures: dict) -> None:
+    """Time the append protocol itself with raw psycopg: the bound of any audited writer.
+
+    The same statements an append runs (lock the head row, insert the event, update the head,
+    commit) on scratch tables, from 1, 8 and 16 threads with a connection each.
+    """
+    import threading
+
+    import psycopg
+
+    url = _url()
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE bench_head (id int PRIMARY KEY, size bigint, last text)")
+        conn.execute("INSERT INTO bench_head VALUES (1, 0, '')")
+        conn.execute(
+            "CREATE TABLE bench_event (seq bigint PRIMARY KEY, leaf bytea, prev text, hash text)"
+        )
+
+    def work(writer: int, count: int) -> None:
+        with psycopg.connect(url) as conn:
+            for index in range(count):
+                with conn.transaction():
+                    size, last = conn.execute(
+                        "SELECT size, last FROM bench_head WHERE id = 1 FOR UPDATE"
+                    ).fetchone()
+                    leaf = json.dumps({"prev": last, "seq": size, "w": writer, "i": index})
+                    digest = hashlib.sha256(b"\x00" + leaf.encode()).hexdigest()
+                    conn.execute(
+                        "INSERT INTO bench_event VALUES (%s, %s, %s, %s)",
+                        (size, leaf.encode(), last, digest),
+                    )
+                    conn.execute(
+                        "UPDATE bench_head SET size = %s, last = %s WHERE id = 1",
+                        (size + 1, digest),
+                    )
+
+    for writers in WRITERS:
+        per = PER_WRITER[writers]
+        threads = [threading.Thread(target=work, args=(n, per)) for n in range(writers)]
+        started = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        rate = writers * per / (time.perf_counter() - started)
+        label = f"raw psycopg append protocol, {writers} writer(s)"
+        figures[f"raw_append_{writers}"] = (rate, label, "events/s")
+        print(f"  raw protocol, {writers:2} writers: {rate:8.0f} events/s", flush=True)
+
+
+def _url() -> str:
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    return f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
 def _generate(count: int) -> tuple[float, float]:
     """Append `count` valid events with one COPY; return (generate s, copy s)."""
     import psycopg
-    from django.conf import settings
 
     from audit.canonical import canonicalize
     from audit.merkle import Frontier
@@ -96,8 +152,7 @@ def _generate(count: int) -> tuple[float, float]:
                      leaf, entry["prev"], prev))  # fmt: skip
         seq += 1
     generated = time.perf_counter() - started
-    db = settings.DATABASES["default"]
-    url = f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    url = _url()
     started = time.perf_counter()
     with psycopg.connect(url) as conn, conn.cursor() as cursor:
         columns = ("seq, recorded_at, actor_user_id, actor_username, actor_org, actor_role, "
@@ -168,6 +223,7 @@ def main(out: str) -> int:
     _setup()
     try:
         _appends(figures)
+        _raw_protocol(figures)
         generated, copied = _generate(EVENTS)
         figures["generate_s"] = (generated, f"generate {EVENTS:,} valid leaves in Python", "s")
         figures["copy_s"] = (copied, f"COPY {EVENTS:,} events and rebuild the head", "s")

@@ -3,7 +3,7 @@
 - `setup()`: migrate a fresh database, seed the demo organizations, users, catalog and approved
   baseline policy (the same `seed_demo` a deployment starts from), then create the bench's
   machine users and API tokens through the services.
-- `load_published()`: the bulk loader of the read test. It writes, with `bulk_create`, exactly
+- `load_published()`: the bulk loader of the read test. It writes, with one `COPY` a table, exactly
   the rows `indicator_publish` leaves behind for a reader: the published `Submission`, its
   `SharedIndicator` (same STIX id derivation, markings, audience, expiry) and one guardian
   group permission per organization of the audience and the contributor. It skips what no read
@@ -128,11 +128,26 @@ def _context(kind: str):
     return org, itype, rule, user
 
 
+def payload_sha256(payload: dict) -> str:
+    """Return the SHA-256 of the RFC 8785 form of `payload` (sorted compact JSON, as its keys
+    and values are ASCII strings and integers), without the slower general encoder."""
+    return hashlib.sha256(
+        json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
+    ).hexdigest()
+
+
+def _redacted(body: dict) -> dict:
+    """Return what the baseline policy publishes of a network-infrastructure payload."""
+    redacted = {k: v for k, v in body.items() if k != "analyst_notes"}
+    if "ip" in redacted:
+        redacted["ip"] = redacted["ip"].rsplit(".", 1)[0] + ".0/24"  # generalize:ipv4/24
+    return redacted
+
+
 def _submission(org, itype, rule, user, body: dict, state: str, now, index: int, tag: str):
     from sharing.models import Source, Submission
-    from sharing.services.intake import payload_sha256
 
-    redacted = {k: v for k, v in body.items() if k not in ("ip", "analyst_notes")}
+    redacted = _redacted(body)
     return Submission(
         id=uuid.uuid4(),
         organization=org,
@@ -162,15 +177,47 @@ def _submission(org, itype, rule, user, body: dict, state: str, now, index: int,
     )
 
 
+_SUBMISSION_COLUMNS = [
+    "id", "organization_id", "submitted_by_id", "indicator_type_id", "schema_version",
+    "payload", "payload_sha256", "redacted_payload", "redacted_sha256", "redaction_report",
+    "flags", "policy_version_id", "policy_content_hash", "rule_path", "rule", "tlp", "pap",
+    "audience", "anonymize_contributor", "retention_days", "review_stages", "state",
+    "refusal_reason", "source", "client_reference", "review_round", "legal_hold", "created_at",
+    "updated_at", "decided_at",
+]  # fmt: skip
+_INDICATOR_COLUMNS = [
+    "id", "submission_id", "indicator_type_id", "contributor_id", "anonymized",
+    "redacted_payload", "redacted_sha256", "tlp", "pap", "audience", "policy_version_id",
+    "rule_path", "stix_id", "published_at", "expires_at", "recall_reason", "modified_at",
+]  # fmt: skip
+
+
+def _submission_row(org, itype, rule, user, body, state, moment, index, tag) -> tuple:
+    sub = _submission(org, itype, rule, user, body, state, moment, index, tag)
+    return (
+        sub.id, org.pk, user.pk, itype.pk, sub.schema_version, json.dumps(body),
+        sub.payload_sha256, json.dumps(sub.redacted_payload), sub.redacted_sha256, "[]", "[]",
+        rule.policy_version.pk, sub.policy_content_hash, sub.rule_path, json.dumps(sub.rule),
+        sub.tlp, sub.pap, json.dumps(sub.audience), sub.anonymize_contributor,
+        sub.retention_days, json.dumps(sub.review_stages), state, "", "taxii",
+        sub.client_reference, 1, False, moment, moment, sub.decided_at,
+    ), sub  # fmt: skip
+
+
 def load_published(count: int, *, start: int, kind: str = "network-infrastructure") -> float:
-    """Write `count` published indicators as publication would; return the seconds it took."""
+    """Write `count` published indicators as publication would; return the seconds it took.
+
+    One COPY per table: the published submissions, their shared indicators (STIX id, markings,
+    audience, expiry and `modified_at` as `indicator_publish` sets them) and the guardian group
+    permissions of the audience and the contributor.
+    """
+    import random
+
+    import psycopg
     from django.contrib.auth.models import Permission
-    from django.db import transaction
-    from django.utils import timezone
 
     from benchmarks.dataset import payload
     from governance.models import Organization
-    from sharing.models import SharedIndicator, SharedIndicatorGroupObjectPermission, Submission
     from sharing.services.publication import stix_id_for
 
     started = time.perf_counter()
@@ -182,58 +229,44 @@ def load_published(count: int, *, start: int, kind: str = "network-infrastructur
     )
     permission = Permission.objects.get(
         codename="view_sharedindicator", content_type__app_label="sharing"
-    )
-    import random
+    ).pk
+    from django.utils import timezone
 
     rng = random.Random(start)
     base = timezone.now() - timedelta(days=1)
-    batch = 5000
-    for offset in range(start, start + count, batch):
-        size = min(batch, start + count - offset)
-        submissions, indicators, perms = [], [], []
-        for index in range(offset, offset + size):
-            # One millisecond apart, in insertion order, like a steady publication stream.
-            moment = base + timedelta(milliseconds=index)
-            body = payload(kind, index, rng)
-            submission = _submission(
-                org, itype, rule, user, body, "published", moment, index, "pub"
-            )
-            submissions.append(submission)
-            indicator = SharedIndicator(
-                id=uuid.uuid4(),
-                submission=submission,
-                indicator_type=itype,
-                contributor=org,
-                anonymized=submission.anonymize_contributor,
-                redacted_payload=submission.redacted_payload,
-                redacted_sha256=submission.redacted_sha256,
-                tlp=submission.tlp,
-                pap=submission.pap,
-                audience=submission.audience,
-                policy_version=rule.policy_version,
-                rule_path=rule.rule_path,
-                stix_id=stix_id_for(submission.id),
-                published_at=moment,
-                expires_at=moment + timedelta(days=submission.retention_days or 90),
-                modified_at=moment,
-            )
-            indicators.append(indicator)
-            perms.extend(
-                SharedIndicatorGroupObjectPermission(
-                    group_id=group, permission=permission, content_object=indicator
-                )
-                for group in groups
-            )
-        with transaction.atomic():
-            Submission.objects.bulk_create(submissions, batch_size=1000)
-            SharedIndicator.objects.bulk_create(indicators, batch_size=1000)
-            SharedIndicatorGroupObjectPermission.objects.bulk_create(perms, batch_size=3000)
-    from django.db import connection
-
-    with connection.cursor() as cursor:
+    submissions, indicators, perms = [], [], []
+    for index in range(start, start + count):
+        # One millisecond apart, in insertion order, like a steady publication stream.
+        moment = base + timedelta(milliseconds=index)
+        row, sub = _submission_row(
+            org, itype, rule, user, payload(kind, index, rng), "published", moment, index, "pub"
+        )
+        submissions.append(row)
+        indicator_id = uuid.uuid4()
+        indicators.append(
+            (indicator_id, sub.id, itype.pk, org.pk, sub.anonymize_contributor,
+             json.dumps(sub.redacted_payload), sub.redacted_sha256, sub.tlp, sub.pap,
+             json.dumps(sub.audience), rule.policy_version.pk, sub.rule_path,
+             stix_id_for(sub.id), moment, moment + timedelta(days=sub.retention_days or 90),
+             "", moment)
+        )  # fmt: skip
+        perms.extend((indicator_id, group, permission) for group in groups)
+    with psycopg.connect(_url()) as conn, conn.cursor() as cursor:
+        _copy(cursor, "sharing_submission", _SUBMISSION_COLUMNS, submissions)
+        _copy(cursor, "sharing_sharedindicator", _INDICATOR_COLUMNS, indicators)
+        _copy(cursor, "sharing_sharedindicatorgroupobjectpermission",
+              ["content_object_id", "group_id", "permission_id"], perms)  # fmt: skip
+        conn.commit()
         cursor.execute("ANALYZE sharing_submission, sharing_sharedindicator")
         cursor.execute("ANALYZE sharing_sharedindicatorgroupobjectpermission")
     return time.perf_counter() - started
+
+
+def _url() -> str:
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    return f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
 def load_open_tasks(count: int) -> float:
@@ -329,7 +362,6 @@ def _copy(cursor, table: str, columns: list[str], rows: list[tuple]) -> None:
 def raw_insert(count: int) -> dict:
     """Insert the rows of `count` submissions with raw psycopg COPY; return the timings."""
     import psycopg
-    from django.conf import settings
     from django.utils import timezone
 
     from audit.models import AuditHead
@@ -353,8 +385,8 @@ def raw_insert(count: int) -> dict:
     for index in range(count):
         body = payload("network-infrastructure", index, rng)
         sid = uuid.uuid4()
-        redacted = {k: v for k, v in body.items() if k not in ("ip", "analyst_notes")}
-        sha = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+        redacted = _redacted(body)
+        sha = payload_sha256(body)
         submissions.append(
             (
                 sid, org.pk, user.pk, itype.pk, itype.schema_version, json.dumps(body), sha,
@@ -390,9 +422,7 @@ def raw_insert(count: int) -> dict:
                  str(sid), json.dumps({"payload_sha256": sha}), leaf, prev, digest)
             )  # fmt: skip
             seq, prev = seq + 1, digest
-    dsn = settings.DATABASES["default"]
-    url = f"postgresql://{dsn['USER']}@{dsn['HOST']}:{dsn['PORT']}/{dsn['NAME']}"
-    with psycopg.connect(url) as conn, conn.cursor() as cursor:
+    with psycopg.connect(_url()) as conn, conn.cursor() as cursor:
         # The real log refuses every UPDATE of its tables; the bench restores the rows it adds
         # by dropping the database at the end, so it only needs to append here.
         started = time.perf_counter()
