@@ -48,6 +48,7 @@ def _filters(request) -> dict:
 class IndicatorListApi(APIView):
     @extend_schema(
         responses=cursor_page(s.IndicatorOutput, "PaginatedIndicatorList"),
+        operation_id="indicators_list",
         tags=["indicators"],
         parameters=[
             OpenApiParameter("type", str),

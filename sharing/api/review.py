@@ -22,6 +22,7 @@ class TaskPagination(CursorPagination):
 class ReviewTaskListApi(APIView):
     @extend_schema(
         responses=cursor_page(s.ReviewTaskOutput, "PaginatedReviewTaskList"),
+        operation_id="review_tasks_list",
         tags=["review"],
         parameters=[
             OpenApiParameter("queue", str),

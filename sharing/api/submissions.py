@@ -45,6 +45,7 @@ def _item_errors(errors: dict) -> list[dict[str, str]]:
 class SubmissionListApi(APIView):
     @extend_schema(
         responses=cursor_page(s.SubmissionOutput, "PaginatedSubmissionList"),
+        operation_id="submissions_list",
         parameters=[
             OpenApiParameter("type", str, description="indicator-type key"),
             OpenApiParameter("state", str, enum=[k for k, _ in lifecycle.STATES]),
