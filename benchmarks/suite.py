@@ -87,7 +87,7 @@ class Report:
             sign = ">=" if t["at_least"] else "<="
             print(
                 f"  {'PASS' if t['pass'] else 'MISS'}  {t['target']:<58} "
-                f"{t['value']:,.2f} {sign} {t['limit']:,.2f} {t['unit']}  (ratio {t['ratio']:.2f})"
+                f"{t['value']:,.4g} {sign} {t['limit']:,.4g} {t['unit']}  (ratio {t['ratio']:.3g})"
             )
 
     def write(self, path: Path, seconds: float) -> None:
