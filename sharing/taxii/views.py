@@ -10,6 +10,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_safe
 
 from config.errors import AccessDenied, ApplicationError
 from sharing import stix
@@ -252,6 +253,7 @@ def status_detail(request: HttpRequest, user, status_id: str) -> HttpResponse:
     return taxii_response(status_resource(status))
 
 
+@require_safe
 def extension_schema(request: HttpRequest) -> JsonResponse:
     """Serve the JSON Schema of the forum's STIX property extension (public)."""
     return JsonResponse(stix.extension_schema(), json_dumps_params={"indent": 2})

@@ -234,7 +234,28 @@ def test_taxii_basic_authentication_is_locked_out_like_the_login_form(world, use
     assert Client().get("/taxii2/", **basic(TEST_PASSWORD)).status_code == 200
     wrong = [Client().get("/taxii2/", **basic("wrong-password")).status_code for _ in range(3)]
     assert wrong == [401, 401, 429]  # axes locks the username out at the limit
-    assert Client().get("/taxii2/", **basic(TEST_PASSWORD)).status_code == 429
+    locked = Client().get("/taxii2/", **basic(TEST_PASSWORD))
+    assert locked.status_code == 429
+    # A TAXII client gets the spec's error envelope, not the lockout web page.
+    assert locked["Content-Type"].startswith("application/taxii+json")
+    assert locked.json()["http_status"] == "429"
+
+
+def test_login_page_lockout_still_shows_the_lockout_page(world, users, settings):
+    from tests.factories import TEST_PASSWORD
+
+    settings.AXES_FAILURE_LIMIT = 2
+    cache.clear()
+    page = Client()
+    for _ in range(2):
+        page.post("/login/", {"username": "acme-analyst", "password": "wrong"})
+    locked = page.post("/login/", {"username": "acme-analyst", "password": TEST_PASSWORD})
+    assert locked.status_code == 429 and b"Too many failed" in locked.content
+
+
+def test_extension_schema_is_read_only():
+    assert Client().get("/taxii2/schemas/clearroom-indicator-v1.json").status_code == 200
+    assert Client().post("/taxii2/schemas/clearroom-indicator-v1.json").status_code == 405
 
 
 # --- HTML escaping ------------------------------------------------------------------------
