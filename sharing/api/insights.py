@@ -19,6 +19,7 @@ from sharing.selectors.insights import (
 )
 from sharing.services.simulation import DEFAULT_LIMIT, MAX_LIMIT, policy_simulate
 from sharing.services.statistics import statistic_compile
+from sharing.stix import stix_object_id
 
 
 class SeenByOutput(serializers.Serializer):
@@ -138,7 +139,7 @@ class CorrelatedIndicatorsView(APIView):
                 "results": [
                     {
                         "id": str(indicator.pk),
-                        "stix_id": indicator.stix_id,
+                        "stix_id": stix_object_id(indicator),
                         "indicator_type": indicator.indicator_type.key,
                         "published_at": indicator.published_at.isoformat(),
                         "seen_by": _seen_by(seen),
@@ -162,7 +163,7 @@ class CampaignsView(APIView):
                 "indicators": [
                     {
                         "id": str(row.indicator.pk),
-                        "stix_id": row.indicator.stix_id,
+                        "stix_id": stix_object_id(row.indicator),
                         "indicator_type": row.indicator.indicator_type.key,
                         "own": row.own,
                         **({"contributor": row.contributor.slug} if row.contributor else {}),

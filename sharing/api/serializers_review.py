@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from sharing.models import Decision
+from sharing.stix import stix_object_id
 
 
 class ReviewTaskOutput(serializers.Serializer):
@@ -42,7 +43,9 @@ class ReassignInput(serializers.Serializer):
 
 class IndicatorOutput(serializers.Serializer):
     id = serializers.UUIDField()
-    stix_id = serializers.CharField()
+    stix_id = serializers.SerializerMethodField(
+        help_text="The id TAXII and the STIX export serve this indicator under."
+    )
     indicator_type = serializers.CharField(source="indicator_type.key")
     redacted_payload = serializers.JSONField()
     redacted_sha256 = serializers.CharField()
@@ -53,6 +56,9 @@ class IndicatorOutput(serializers.Serializer):
     expires_at = serializers.DateTimeField(allow_null=True)
     withdrawn = serializers.SerializerMethodField()
     withdrawn_at = serializers.DateTimeField(allow_null=True)
+
+    def get_stix_id(self, indicator) -> str:
+        return stix_object_id(indicator)
 
     def get_contributor(self, indicator) -> str | None:
         visible = self.context["contributor_visible"]

@@ -149,3 +149,14 @@ def test_withdrawn_is_shown_as_withdrawn(published, users, client):
     page = client.get(reverse("indicator-detail", args=[published.pk])).content.decode()
     assert 'data-testid="withdrawn"' in page
     assert SharedIndicator.objects.get(pk=published.pk).submission.state == "withdrawn"
+
+
+def test_api_stix_id_is_the_id_taxii_and_the_export_serve(published, users):
+    from sharing.stix import indicator_to_stix
+
+    reader = users["other_analyst"]
+    acknowledge_all(reader, published)
+    detail = _api(reader).get(f"/api/v1/indicators/{published.pk}/").json()
+    # Account clusters have no observable pattern, so they travel as STIX notes.
+    assert detail["stix_id"].startswith("note--")
+    assert detail["stix_id"] == indicator_to_stix(published)["id"]
