@@ -242,6 +242,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "sharing-expire-indicators": {"task": "sharing.tasks.expire_indicators_task", "schedule": 3600},
     "sharing-purge-originals": {"task": "sharing.tasks.purge_originals_task", "schedule": 3600},
     "sharing-recall-scan": {"task": "sharing.tasks.recall_scan_task", "schedule": 3600},
+    "sharing-notifications-catch-up": {
+        "task": "sharing.tasks.notifications_catch_up_task",
+        "schedule": 5 * 60,
+    },
     "audit-checkpoint": {"task": "audit.tasks.audit_checkpoint_task", "schedule": 5 * 60},
     "sharing-correlation-reindex": {
         "task": "sharing.tasks_insights.correlation_reindex_task",

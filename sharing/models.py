@@ -94,6 +94,8 @@ class Submission(models.Model):
     client_reference = models.CharField(max_length=200, null=True, blank=True)
     review_round = models.PositiveIntegerField(default=1)
     legal_hold = models.BooleanField(default=False)
+    # The last state the submitter was emailed about (see notify_submitter).
+    notified_state = models.CharField(max_length=20, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     decided_at = models.DateTimeField(null=True, blank=True)
@@ -288,6 +290,9 @@ class SharedIndicator(models.Model):
     expired_at = models.DateTimeField(null=True, blank=True)
     recall_reason = models.TextField(blank=True)
     modified_at = models.DateTimeField()
+    # Set once the audience has been emailed; a scheduled catch-up sends what a broker
+    # outage left unsent.
+    recipients_notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-published_at", "-id"]

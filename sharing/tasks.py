@@ -51,3 +51,9 @@ def purge_originals_task() -> int:
 def recall_scan_task() -> int:
     """Flag published indicators the policy in force no longer allows; return how many."""
     return len(lifecycle_jobs.indicator_recall_scan())
+
+
+@shared_task(acks_late=True)
+def notifications_catch_up_task() -> int:
+    """Send the notifications a broker outage left unsent."""
+    return publication.notifications_catch_up()

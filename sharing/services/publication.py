@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.mail import send_mail, send_mass_mail
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
@@ -192,8 +193,21 @@ def _sha(text: str) -> str:
 # --- notifications (run after commit, by Celery) ----------------------------------------
 
 
+# States a submitter is told about.
+NOTIFIED_STATES = (
+    lifecycle.APPROVED,
+    lifecycle.REJECTED,
+    lifecycle.CHANGES_REQUESTED,
+    lifecycle.PUBLISHED,
+)
+
+
 def notify_submitter(*, submission_id: str, state: str) -> int:
-    """Email the submitter the decision on their submission; return the number sent."""
+    """Email the submitter the decision on their submission, once per state; return the count.
+
+    The conditional update claims the notification, so a retried or duplicated task sends
+    nothing twice; a failed send gives the claim back for the catch-up job.
+    """
     submission = (
         Submission.objects.select_related("submitted_by", "indicator_type")
         .filter(pk=submission_id)
@@ -201,6 +215,23 @@ def notify_submitter(*, submission_id: str, state: str) -> int:
     )
     if submission is None or not submission.submitted_by.email:
         return 0
+    claimed = (
+        Submission.objects.filter(pk=submission.pk)
+        .exclude(notified_state=state)
+        .update(notified_state=state)
+    )
+    if not claimed:
+        return 0
+    try:
+        return _send_submitter_mail(submission, state)
+    except Exception:
+        Submission.objects.filter(pk=submission.pk, notified_state=state).update(
+            notified_state=submission.notified_state
+        )
+        raise
+
+
+def _send_submitter_mail(submission: Submission, state: str) -> int:
     reason = (
         submission.history.filter(to_state=state)
         .order_by("-at", "-id")
@@ -242,12 +273,47 @@ def indicator_recipients(indicator: SharedIndicator) -> list[str]:
 
 
 def notify_recipients(*, indicator_id: str) -> int:
-    """Email the audience that an indicator was published (no payload in the email)."""
+    """Email the audience that an indicator was published (no payload in the email), once."""
     indicator = (
         SharedIndicator.objects.select_related("indicator_type").filter(pk=indicator_id).first()
     )
     if indicator is None or indicator.withdrawn_at is not None:
         return 0
+    claimed = SharedIndicator.objects.filter(
+        pk=indicator.pk, recipients_notified_at__isnull=True
+    ).update(recipients_notified_at=timezone.now())
+    if not claimed:
+        return 0
+    try:
+        return _send_recipient_mail(indicator)
+    except Exception:
+        SharedIndicator.objects.filter(pk=indicator.pk).update(recipients_notified_at=None)
+        raise
+
+
+def notifications_catch_up(*, at=None, grace_minutes: int = 2) -> int:
+    """Send the notifications a broker outage left unsent; return how many were sent.
+
+    Runs on a schedule. Anything older than the grace period and not yet notified is sent now;
+    the claims in notify_* make a run that overlaps the normal path harmless.
+    """
+    cutoff = (at or timezone.now()) - timedelta(minutes=grace_minutes)
+    sent = 0
+    for pk in SharedIndicator.objects.filter(
+        recipients_notified_at__isnull=True, withdrawn_at__isnull=True, published_at__lt=cutoff
+    ).values_list("pk", flat=True):
+        sent += notify_recipients(indicator_id=str(pk))
+    pending = (
+        Submission.objects.filter(state__in=NOTIFIED_STATES, updated_at__lt=cutoff)
+        .exclude(notified_state=F("state"))
+        .values_list("pk", "state")
+    )
+    for pk, state in pending:
+        sent += notify_submitter(submission_id=str(pk), state=state)
+    return sent
+
+
+def _send_recipient_mail(indicator: SharedIndicator) -> int:
     recipients = indicator_recipients(indicator)
     if not recipients:
         return 0

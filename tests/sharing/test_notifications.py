@@ -1,0 +1,85 @@
+# ruff: noqa: F811  (fixtures imported from conftest_review are redefined as test arguments)
+"""Notifications are sent once, and a broker outage delays them instead of losing them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from sharing import lifecycle
+from sharing.models import SharedIndicator, Submission
+from sharing.services.publication import (
+    notifications_catch_up,
+    notify_recipients,
+    notify_submitter,
+)
+from tests.sharing.conftest_review import (  # noqa: F401  (fixtures)
+    catalog,
+    make_submission,
+    policy,
+    publish,
+    two_org_policy,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def published_while_broker_down(
+    two_org_policy, make_submission, users, django_capture_on_commit_callbacks
+):
+    # Capturing without executing the on-commit callbacks is what a down broker amounts to:
+    # the enqueue never happens.
+    with django_capture_on_commit_callbacks(execute=False):
+        indicator = publish(make_submission(), users)
+    mail.outbox.clear()
+    return indicator
+
+
+def test_catch_up_sends_what_the_outage_left_unsent_exactly_once(published_while_broker_down):
+    indicator = published_while_broker_down
+    later = timezone.now() + timedelta(minutes=5)
+    assert notifications_catch_up(at=later) > 0
+    recipients = sorted(address for m in mail.outbox for address in m.to)
+    assert any(a.startswith("globex-") for a in recipients)  # in the audience
+    assert not any(a.startswith("initech-") for a in recipients)  # outside it
+    assert any(
+        m.subject.endswith("Submission published") for m in mail.outbox
+    )  # the submitter hears of the decision too
+    indicator.refresh_from_db()
+    assert indicator.recipients_notified_at is not None
+    sent = len(mail.outbox)
+    assert notifications_catch_up(at=later) == 0
+    assert len(mail.outbox) == sent
+
+
+def test_catch_up_waits_for_the_grace_period(published_while_broker_down):
+    assert notifications_catch_up(at=timezone.now()) == 0
+    assert mail.outbox == []
+
+
+def test_a_retried_notification_task_sends_nothing_twice(published_while_broker_down):
+    indicator = published_while_broker_down
+    first = notify_recipients(indicator_id=str(indicator.pk))
+    assert first > 0
+    assert notify_recipients(indicator_id=str(indicator.pk)) == 0
+    submission = Submission.objects.get(pk=indicator.submission_id)
+    assert notify_submitter(submission_id=str(submission.pk), state=lifecycle.PUBLISHED) == 1
+    assert notify_submitter(submission_id=str(submission.pk), state=lifecycle.PUBLISHED) == 0
+
+
+def test_a_failed_send_is_retried_by_the_catch_up(published_while_broker_down, monkeypatch):
+    indicator = published_while_broker_down
+
+    def broken(*args, **kwargs):
+        raise ConnectionError("mail server down")
+
+    monkeypatch.setattr("sharing.services.publication.send_mass_mail", broken)
+    with pytest.raises(ConnectionError):
+        notify_recipients(indicator_id=str(indicator.pk))
+    assert SharedIndicator.objects.get(pk=indicator.pk).recipients_notified_at is None
+    monkeypatch.undo()
+    assert notifications_catch_up(at=timezone.now() + timedelta(minutes=5)) > 0
