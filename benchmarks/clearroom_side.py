@@ -353,10 +353,31 @@ def check_chain() -> int:
 # --- the physical limit ---------------------------------------------------------------------
 
 
+def _defaults(table: str, columns: list[str]) -> tuple[list[str], tuple]:
+    """Return the other columns of `table`'s model and their model defaults.
+
+    Columns added to a model later (with a default in Django, not in the database) are then
+    filled as the ORM would fill them, so the loader keeps working as the models grow.
+    """
+    from django.apps import apps
+    from django.db.models import JSONField
+
+    model = next(m for m in apps.get_models() if m._meta.db_table == table)
+    names, values = [], []
+    for field in model._meta.concrete_fields:
+        if field.column in columns or field.primary_key:
+            continue
+        default = field.get_default()
+        names.append(field.column)
+        values.append(json.dumps(default) if isinstance(field, JSONField) else default)
+    return names, tuple(values)
+
+
 def _copy(cursor, table: str, columns: list[str], rows: list[tuple]) -> None:
-    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+    extra, values = _defaults(table, columns)
+    with cursor.copy(f"COPY {table} ({', '.join([*columns, *extra])}) FROM STDIN") as copy:
         for row in rows:
-            copy.write_row(row)
+            copy.write_row((*row, *values))
 
 
 def raw_insert(count: int) -> dict:
