@@ -123,7 +123,9 @@ def audit_record(
     if obj is not None:
         object_type, object_id = object_ref(obj)
     recorded_at = timezone.now()
-    with transaction.atomic():
+    # No savepoint: the event belongs to the caller's transaction, and a failure here must roll
+    # the whole change back anyway (a change never commits without its event).
+    with transaction.atomic(savepoint=False):
         head = _locked_head()
         seq = head.size
         prev = head.last_leaf_hash if seq else ZERO_HASH

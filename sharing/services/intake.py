@@ -158,7 +158,22 @@ class Outcome:
     audience: list[str]
 
 
-def _scan_flags(indicator_type: IndicatorType, payload: dict, watchlist) -> list[dict]:
+def _memo_scanner():
+    """Return `scan` remembering its answers, so redaction and flagging scan each text once."""
+    answers: dict[str, list] = {}
+
+    def scanner(text: str, *, watchlist=None) -> list:
+        found = answers.get(text)
+        if found is None:
+            found = answers[text] = scan(text, watchlist=watchlist)
+        return found
+
+    return scanner
+
+
+def _scan_flags(
+    indicator_type: IndicatorType, payload: dict, watchlist, scanner=scan
+) -> list[dict]:
     """Return the scanner's findings on every free-text value of `payload`, by field."""
     flags: list[dict] = []
     for spec in indicator_type.fields:
@@ -170,7 +185,7 @@ def _scan_flags(indicator_type: IndicatorType, payload: dict, watchlist) -> list
         for index, text in items:
             if not isinstance(text, str):
                 continue
-            for finding in scan(text, watchlist=watchlist):
+            for finding in scanner(text, watchlist=watchlist):
                 flag = {"field": name, **finding.to_dict()}
                 if index is not None:
                     flag["index"] = index
@@ -192,8 +207,9 @@ def _apply_policy(
 ) -> Outcome:
     watchlist = watchlist_for(organization=organization)
     plans = [FieldPlan(*entry) for entry in rule.field_plan]
+    scanner = _memo_scanner()  # one watchlist for the whole payload
     try:
-        result = redact(payload, plans, key=pseudonym_key(), watchlist=watchlist)
+        result = redact(payload, plans, key=pseudonym_key(), scanner=scanner, watchlist=watchlist)
     except RedactionError as exc:
         raise ValidationFailed(
             "The payload cannot be redacted under the policy in force.",
@@ -202,7 +218,7 @@ def _apply_policy(
     return Outcome(
         redacted_payload=result.payload,
         redaction_report=result.report,
-        flags=_scan_flags(indicator_type, payload, watchlist),
+        flags=_scan_flags(indicator_type, payload, watchlist, scanner),
         audience=_audience(rule.rule, organization),
     )
 
