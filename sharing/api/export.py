@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from sharing import stix
 from sharing.selectors.indicators import indicator_list
+from sharing.services.publication import indicators_export_record
 from sharing.taxii.envelope import STIX_MEDIA_TYPE
 
 
@@ -59,6 +60,11 @@ class IndicatorExportView(APIView):
         ).order_by("published_at", "id")
         schema_url = request.build_absolute_uri(reverse("taxii:extension-schema"))
         bundle = stix.bundle_for(indicators, schema_url=schema_url)
+        indicators_export_record(
+            actor=request.user,
+            stix_ids=[o["id"] for o in bundle["objects"] if o["type"] in ("indicator", "note")],
+            filters=filters,
+        )
         response = HttpResponse(
             json.dumps(bundle, ensure_ascii=False), content_type=STIX_MEDIA_TYPE
         )

@@ -329,3 +329,17 @@ def _send_recipient_mail(indicator: SharedIndicator) -> int:
         for address in recipients
     ]
     return send_mass_mail(messages)
+
+
+@transaction.atomic
+def indicators_export_record(*, actor, stix_ids: list[str], filters: dict) -> None:
+    """Record that `actor` exported these published indicators as a STIX bundle."""
+    audit_record(
+        actor=actor,
+        action=actions.INDICATORS_EXPORTED,
+        data={
+            "count": len(stix_ids),
+            "stix_ids_sha256": hashlib.sha256("\n".join(sorted(stix_ids)).encode()).hexdigest(),
+            "filters": {key: str(value) for key, value in sorted(filters.items())},
+        },
+    )

@@ -54,3 +54,16 @@ def test_outsider_exports_nothing_and_anonymous_is_refused(client, users, publis
     client.force_login(outsider)
     bundle = client.get(URL).json()
     assert not [o for o in bundle["objects"] if o["type"] in ("indicator", "note")]
+
+
+def test_every_export_is_an_audit_event_without_indicator_values(client, users, publish):
+    from audit.actions import INDICATORS_EXPORTED
+    from audit.models import AuditEvent
+
+    publish("198.51.100.60")
+    client.force_login(users["other_analyst"])
+    assert client.get(URL, {"tlp": "AMBER"}).status_code == 200
+    event = AuditEvent.objects.get(action=INDICATORS_EXPORTED)
+    assert event.actor_username == users["other_analyst"].username
+    assert event.data["count"] == 1 and event.data["filters"] == {"tlp": "AMBER"}
+    assert "198.51.100.60" not in bytes(event.leaf).decode()
