@@ -15,6 +15,7 @@ from config.errors import AccessDenied, ValidationFailed
 from sharing.api import serializers_review as s
 from sharing.selectors.indicators import (
     contributor_visible,
+    indicator_for_hold,
     indicator_get,
     indicator_list,
     pending_markings,
@@ -95,18 +96,18 @@ class IndicatorWithdrawApi(APIView):
 
 
 class IndicatorLegalHoldApi(APIView):
-    @extend_schema(request=s.LegalHoldInput, responses=s.IndicatorOutput, tags=["indicators"])
+    @extend_schema(request=s.LegalHoldInput, responses=s.LegalHoldOutput, tags=["indicators"])
     def post(self, request, pk):
         data = s.LegalHoldInput(data=request.data)
         data.is_valid(raise_exception=True)
-        indicator = indicator_get(actor=request.user, pk=pk)
+        indicator = indicator_for_hold(actor=request.user, pk=pk)
         service = legal_hold_place if data.validated_data["hold"] else legal_hold_lift
         service(
             actor=request.user,
             submission=indicator.submission,
             reason=data.validated_data["reason"],
         )
-        return Response(s.IndicatorOutput(indicator, context=_context(request)).data)
+        return Response(s.LegalHoldOutput(indicator_for_hold(actor=request.user, pk=pk)).data)
 
 
 class MarkingAcknowledgeApi(APIView):

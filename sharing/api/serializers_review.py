@@ -77,6 +77,15 @@ class LegalHoldInput(serializers.Serializer):
     reason = serializers.CharField()
 
 
+class LegalHoldOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    stix_id = serializers.SerializerMethodField()
+    legal_hold = serializers.BooleanField(source="submission.legal_hold")
+
+    def get_stix_id(self, indicator) -> str:
+        return stix_object_id(indicator)
+
+
 class MarkingInput(serializers.Serializer):
     marking = serializers.CharField(help_text='For example "TLP:AMBER" or "PAP:GREEN".')
 

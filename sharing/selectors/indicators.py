@@ -92,6 +92,18 @@ def indicator_get(*, actor, pk) -> SharedIndicator:
     return indicator
 
 
+def indicator_for_hold(*, actor, pk) -> SharedIndicator:
+    """Return an indicator for a legal-hold decision: in scope, markings not required.
+
+    Placing a hold preserves evidence; it discloses nothing of the payload, so the reading
+    gate (acknowledged markings) does not apply. 404 outside the actor's scope.
+    """
+    indicator = _scope(actor).select_related("submission").filter(pk=pk).first()
+    if indicator is None:
+        raise NotFound("No such indicator.")
+    return indicator
+
+
 def contributor_visible(*, actor, indicator: SharedIndicator) -> bool:
     """Return True when the actor may learn which member contributed `indicator`."""
     if not indicator.anonymized or is_oversight(actor):

@@ -160,3 +160,38 @@ def test_api_stix_id_is_the_id_taxii_and_the_export_serve(published, users):
     # Account clusters have no observable pattern, so they travel as STIX notes.
     assert detail["stix_id"].startswith("note--")
     assert detail["stix_id"] == indicator_to_stix(published)["id"]
+
+
+def test_counsel_places_a_legal_hold_without_reading_the_indicator(published, users):
+    # Holding evidence discloses nothing, so it needs no marking acknowledgement; the answer
+    # carries no payload either.
+    response = _api(users["counsel"]).post(
+        f"/api/v1/indicators/{published.pk}/legal-hold/",
+        {"hold": True, "reason": "Regulator's inquiry 2026-17"},
+        format="json",
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["legal_hold"] is True and "redacted_payload" not in body
+    published.submission.refresh_from_db()
+    assert published.submission.legal_hold
+    # Reading it still needs the terms accepted.
+    detail = _api(users["counsel"]).get(f"/api/v1/indicators/{published.pk}/")
+    assert detail.status_code == 403
+    assert detail.json()["code"] == "marking_not_acknowledged"
+
+
+def test_legal_hold_stays_counsel_only_and_scoped(published, users):
+    body = {"hold": True, "reason": "no"}
+    assert (
+        _api(users["analyst"])
+        .post(f"/api/v1/indicators/{published.pk}/legal-hold/", body, format="json")
+        .status_code
+        == 403
+    )
+    assert (
+        _api(users["third_analyst"])
+        .post(f"/api/v1/indicators/{published.pk}/legal-hold/", body, format="json")
+        .status_code
+        == 404
+    )
