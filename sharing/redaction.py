@@ -225,8 +225,28 @@ def _log10_bucket(value: Any) -> str:
     return f"-({bucket})" if number < 0 else bucket
 
 
+# A sentence ends at . ! ? or ; followed by whitespace or the end, or at a line break ("$0.12"
+# and "v2.1" do not end one).
+_SENTENCE_END = re.compile(r"[.!?;](?=\s|$)|\n")
+
+
+def _sentence_of(text: str, start: int, end: int) -> tuple[int, int]:
+    """Return the bounds of the sentence(s) holding `text[start:end]`, without the full stop.
+
+    Scrubbing a whole sentence, not only the flagged phrase, keeps the figures around it from
+    surviving ("we are about to cut the price of our small model by 40%").
+    """
+    begin = 0
+    for match in _SENTENCE_END.finditer(text, 0, start):
+        begin = match.end()
+    while begin < start and text[begin].isspace():
+        begin += 1
+    match = _SENTENCE_END.search(text, end)
+    return begin, (match.start() if match else len(text))
+
+
 def _scrub(text: Any, scanner: Scanner, watchlist: Watchlist | None) -> tuple[str, list[str]]:
-    """Return `text` with every flagged span replaced, and the rule ids that fired."""
+    """Return `text` with every sentence holding a flagged span replaced, and the rules fired."""
     if not isinstance(text, str):
         raise RedactionError("only text can be scrubbed")
     fired: list[str] = []
@@ -239,14 +259,18 @@ def _scrub(text: Any, scanner: Scanner, watchlist: Watchlist | None) -> tuple[st
         fired.extend(f.rule for f in findings)
         merged: list[list[Any]] = []
         for f in findings:
-            if merged and f.start < merged[-1][1]:
-                merged[-1][1] = max(merged[-1][1], f.end)
+            start, end = _sentence_of(text, f.start, f.end)
+            if merged and start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+                if f.category not in merged[-1][2]:
+                    merged[-1][2].append(f.category)
             else:
-                merged.append([f.start, f.end, f.category])
+                merged.append([start, end, [f.category]])
         pieces, pos = [], 0
-        for start, end, category in merged:
+        for start, end, categories in merged:
             pieces.append(text[pos:start])
-            pieces.append(f"[REDACTED:{category}]")
+            # One marker per category found in the sentence, so a reviewer sees each kind.
+            pieces.append(" ".join(f"[REDACTED:{category}]" for category in categories))
             pos = end
         pieces.append(text[pos:])
         text = "".join(pieces)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -193,7 +195,8 @@ def test_scrub_uses_the_member_watchlist() -> None:
         key=KEY,
         watchlist=watchlist,
     )
-    assert result.payload == {"notes": "[REDACTED:customer] asked about the ranges."}
+    # The whole sentence goes, not only the name, so nothing said about the customer survives.
+    assert result.payload == {"notes": "[REDACTED:customer]."}
     assert "watchlist.customer" in result.report[0]["reason"]
 
 
@@ -459,3 +462,19 @@ def test_fields_without_a_plan_are_all_dropped(payload: dict) -> None:
     assert result.payload == {}
     assert all(e["action"] == "drop" and e["rule"] is None for e in result.report)
     assert [e["field"] for e in result.report] == sorted(payload)
+
+
+def test_scrub_removes_every_sensitive_sentence_of_the_dev_corpus_and_keeps_the_rest() -> None:
+    lines = [
+        json.loads(line)
+        for line in (Path(__file__).parent / "data" / "sensitive_dev_corpus.jsonl").open()
+    ]
+    for row in (r for r in lines if r["sensitive"]):
+        text = f"The farm used 40 proxies. {row['text']} Accounts rotated hourly."
+        scrubbed = redact({"notes": text}, [_plan("notes", "text", "scrub")], key=KEY).payload
+        notes = scrubbed["notes"]
+        assert notes.startswith("The farm used 40 proxies. [REDACTED:"), notes
+        assert notes.endswith(" Accounts rotated hourly."), notes
+        # No word of the sensitive sentence is left between the two technical ones.
+        middle = notes[len("The farm used 40 proxies. ") : -len(" Accounts rotated hourly.")]
+        assert re.fullmatch(r"(\[REDACTED:[a-z.]+\] ?)+[.!?;]?", middle), middle
