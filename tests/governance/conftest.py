@@ -33,12 +33,6 @@ def approve_rules(rules: dict, *, drafter, approver, statement: str = "Approved 
     return policy_version_approve(actor=approver, version=version, statement=statement)
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Hash test passwords cheaply: ten users at full PBKDF2 cost dominate every test's setup."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def catalog(db):
     """Sync the shipped indicator-type catalog into the database; return the types by key."""

@@ -7,7 +7,7 @@ import contextlib
 import pytest
 
 from tests.governance.conftest import catalog  # noqa: F401  (fixture)
-from tests.security.conftest import _exports_in_tmp, _fast_password_hashing, world  # noqa: F401
+from tests.security.conftest import _exports_in_tmp, world  # noqa: F401
 
 # Nothing listens here: every connection to this broker is refused at once.
 DEAD_BROKER = "redis://127.0.0.1:6390/0"

@@ -6,18 +6,15 @@ and a gapless, unforked audit chain that verifies (audit.integrity.check_databas
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from audit.integrity import check_database
 from audit.models import AuditEvent, AuditHead
 from audit.services import audit_export_request
-from config.errors import ApplicationError
 from governance.models import PolicyVersion
 from governance.services import api_token_create
 from governance.services_policy import (
@@ -32,35 +29,11 @@ from sharing.services.lifecycle_jobs import legal_hold_place, submission_origina
 from sharing.services.review import review_task_claim, review_task_decide
 from sharing.services.taxii import taxii_envelope_receive
 from sharing.services.watchlist import watchlist_term_add
+from tests.concurrency import race
 from tests.factories import member_user
 from tests.security.world import SECRET_PAYLOAD
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def race(workers):
-    """Run callables at once from a barrier; return (results, ApplicationErrors)."""
-    barrier = threading.Barrier(len(workers))
-    wins, losses, crashes = [], [], []
-
-    def run(work):
-        try:
-            barrier.wait()
-            wins.append(work())
-        except ApplicationError as exc:
-            losses.append(exc)
-        except Exception as exc:  # a deadlock or integrity error fails the test
-            crashes.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(w,)) for w in workers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not crashes, crashes
-    return wins, losses
 
 
 def assert_chain_whole() -> None:

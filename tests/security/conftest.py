@@ -8,12 +8,6 @@ from tests.governance.conftest import catalog  # noqa: F401  (fixture)
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Hash test passwords cheaply: these tests are about access, not credentials."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def _exports_in_tmp(settings, tmp_path):
     settings.CLEARROOM_EXPORT_DIR = tmp_path / "exports"
 

@@ -59,9 +59,3 @@ def account_cluster():
 @pytest.fixture
 def proxy_service():
     return dict(PROXY_SERVICE)
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Hash test users' passwords cheaply: these tests are about sharing, not credentials."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -3,14 +3,11 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 
-from config.errors import ApplicationError
 from sharing.models import Decision, ReviewTask, TaskState
 from sharing.services.review import review_task_claim, review_task_decide
+from tests.concurrency import race
 from tests.factories import member_user
 from tests.sharing.conftest_review import (  # noqa: F401  (fixtures)
     catalog,
@@ -22,36 +19,11 @@ from tests.sharing.conftest_review import (  # noqa: F401  (fixtures)
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _race(workers):
-    """Run callables at once from a barrier; return (successes, ApplicationErrors)."""
-    barrier = threading.Barrier(len(workers))
-    wins, losses, crashes = [], [], []
-
-    def run(work):
-        try:
-            barrier.wait()
-            wins.append(work())
-        except ApplicationError as exc:
-            losses.append(exc)
-        except Exception as exc:  # a deadlock or integrity error must fail the test
-            crashes.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(w,)) for w in workers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not crashes, crashes
-    return wins, losses
-
-
 def test_eight_concurrent_claims_have_exactly_one_winner(two_org_policy, make_submission, orgs):
     submission = make_submission()
     task = submission.review_tasks.get(stage="origin")
     reviewers = [member_user(f"acme-legal-{i}", orgs["acme"], "legal_reviewer") for i in range(8)]
-    wins, losses = _race([lambda r=r: review_task_claim(actor=r, task=task) for r in reviewers])
+    wins, losses = race([lambda r=r: review_task_claim(actor=r, task=task) for r in reviewers])
     assert len(wins) == 1 and len(losses) == 7
     task.refresh_from_db()
     assert task.state == TaskState.CLAIMED
@@ -62,7 +34,7 @@ def test_two_concurrent_decisions_record_one(two_org_policy, make_submission, us
     submission = make_submission()
     task = submission.review_tasks.get(stage="origin")
     review_task_claim(actor=users["legal_reviewer"], task=task)
-    wins, losses = _race(
+    wins, losses = race(
         [
             lambda: review_task_decide(
                 actor=users["legal_reviewer"], task=task, decision=Decision.APPROVE
