@@ -1,0 +1,59 @@
+"""`audit_record_many` appends the same events as one `audit_record` each, under one head lock."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+
+from audit import actions
+from audit.actors import SYSTEM
+from audit.integrity import check_database
+from audit.models import AuditEvent, AuditHead
+from audit.services import AuditSpec, audit_record, audit_record_many
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _specs(count: int, note: str) -> list[AuditSpec]:
+    return [
+        AuditSpec(actor=SYSTEM, action=actions.HEALTH_PINGED, data={"note": f"{note} {n}"})
+        for n in range(count)
+    ]
+
+
+def test_batch_continues_the_chain_gaplessly_and_verifies():
+    with transaction.atomic():
+        audit_record(actor=SYSTEM, action=actions.HEALTH_PINGED, data={"note": "single"})
+    with transaction.atomic():
+        events = audit_record_many(_specs(5, "batch"))
+    with transaction.atomic():
+        audit_record(actor=SYSTEM, action=actions.HEALTH_PINGED, data={"note": "after"})
+
+    assert [e.seq for e in events] == [1, 2, 3, 4, 5]
+    stored = list(AuditEvent.objects.order_by("seq"))
+    assert [e.seq for e in stored] == list(range(7))
+    assert [e.data["note"] for e in stored] == [
+        "single", "batch 0", "batch 1", "batch 2", "batch 3", "batch 4", "after",
+    ]  # fmt: skip
+    for earlier, later in zip(stored, stored[1:], strict=False):
+        assert later.prev_hash == earlier.leaf_hash
+    head = AuditHead.objects.get(pk=1)
+    assert (head.size, head.last_leaf_hash) == (7, stored[-1].leaf_hash)
+    assert check_database().size == 7
+    call_command("verify_audit", stdout=io.StringIO())
+
+
+def test_a_bad_spec_appends_nothing_of_the_batch():
+    specs = [*_specs(2, "ok"), AuditSpec(actor=SYSTEM, action="no.such.action")]
+    with pytest.raises(ValueError, match="unknown audit action"), transaction.atomic():
+        audit_record_many(specs)
+    assert not AuditEvent.objects.exists()
+
+
+def test_an_empty_batch_appends_nothing():
+    with transaction.atomic():
+        assert audit_record_many([]) == []
+    assert not AuditEvent.objects.exists()
