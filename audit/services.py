@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import rfc8785
 from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -20,6 +20,7 @@ from audit import actions, keys
 from audit.actions import ALL_ACTIONS, HEALTH_PINGED
 from audit.actors import SYSTEM, Actor, actor_for
 from audit.bundle import build_bundle
+from audit.canonical import MAX_SAFE_INTEGER, canonicalize_checked
 from audit.exporting import frontier_at, iter_leaf_hashes, iter_leaves, policy_files
 from audit.merkle import Frontier, consistency_proof
 from audit.models import (
@@ -52,7 +53,11 @@ ZERO_HASH = "0" * 64
 
 def _check_json(value: Any, path: str = "data") -> None:
     """Refuse values a leaf cannot hold exactly (floats, non-string keys, objects)."""
-    if value is None or isinstance(value, (bool, int, str)):
+    if value is None or isinstance(value, (bool, str)):
+        return
+    if isinstance(value, int):
+        if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+            raise TypeError(f"{path} is outside ±(2**53 - 1); audit leaves hold exact integers")
         return
     if isinstance(value, float):
         raise TypeError(f"{path} is a float; audit leaves hold integers and strings only")
@@ -79,6 +84,71 @@ def object_ref(obj: models.Model | None) -> tuple[str | None, str | None]:
     if obj is None:
         return None, None
     return f"{obj._meta.app_label}.{obj._meta.model_name}", str(obj.pk)
+
+
+# One simple-protocol execute (no bound parameters, so psycopg may send two statements): the
+# constraint mode and the head's lock cost one round trip. See `_locked_head` for why the
+# constraints must be checked before the head is locked.
+_LOCK_HEAD_SQL = (
+    "SET CONSTRAINTS ALL IMMEDIATE; "
+    "SELECT size, last_leaf_hash, frontier::text FROM audit_audithead WHERE id = 1 FOR UPDATE"
+)
+_EVENT_COLUMNS = (
+    "seq, recorded_at, actor_user_id, actor_username, actor_org, actor_role, action, "
+    "object_type, object_id, data, leaf, prev_hash, leaf_hash"
+)
+_EVENT_VALUES = "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s, %s, %s)"
+# Rows per INSERT statement of a batch (13 parameters each; PostgreSQL allows 65,535).
+_INSERT_ROWS = 500
+
+
+def _lock_head_postgresql(cursor) -> tuple[int, str, Frontier]:
+    """Lock the head in one round trip and return its size, last leaf hash and frontier."""
+    cursor.execute(_LOCK_HEAD_SQL)
+    while cursor.description is None:  # the SET's result comes first
+        if not cursor.nextset():
+            break
+    row = cursor.fetchone() if cursor.description is not None else None
+    if row is None:
+        head = _locked_head()  # recreates a missing head of an empty log, or refuses
+        size, last, frontier_json = head.size, head.last_leaf_hash, head.frontier
+    else:
+        size, last, frontier_text = row
+        frontier_json = json.loads(frontier_text)
+    frontier = Frontier.from_json(frontier_json) if frontier_json else Frontier()
+    return size, last, frontier
+
+
+def _insert_sql(rows: int, *, and_head: bool) -> str:
+    """Return the INSERT of `rows` events, and the head's UPDATE in the same statement."""
+    # Built from constants and placeholders only; every value is a bound parameter.
+    insert = f"INSERT INTO audit_auditevent ({_EVENT_COLUMNS}) VALUES " + ", ".join(  # noqa: S608
+        [_EVENT_VALUES] * rows
+    )
+    if not and_head:
+        return insert
+    head = "UPDATE audit_audithead SET size = %s, last_leaf_hash = %s, frontier = %s::jsonb"
+    return f"WITH e AS ({insert}) {head} WHERE id = 1"  # noqa: S608
+
+
+def _write_postgresql(cursor, events: list[AuditEvent], size: int, last: str, frontier) -> None:
+    """Insert `events` and advance the head; the last INSERT and the UPDATE are one statement."""
+    rows = [
+        (
+            e.seq, e.recorded_at, e.actor_user_id, e.actor_username, e.actor_org, e.actor_role,
+            e.action, e.object_type, e.object_id, json.dumps(e.data), e.leaf, e.prev_hash,
+            e.leaf_hash,
+        )
+        for e in events
+    ]  # fmt: skip
+    chunks = [rows[i : i + _INSERT_ROWS] for i in range(0, len(rows), _INSERT_ROWS)]
+    for chunk in chunks[:-1]:
+        cursor.execute(_insert_sql(len(chunk), and_head=False), [v for row in chunk for v in row])
+    params = [v for row in chunks[-1] for v in row]
+    params += [size, last, json.dumps(frontier.to_json())]
+    cursor.execute(_insert_sql(len(chunks[-1]), and_head=True), params)
+    if cursor.rowcount != 1:
+        raise RuntimeError("audit head row is missing")
 
 
 def _locked_head() -> AuditHead:
@@ -165,53 +235,78 @@ def audit_record_many(specs: list[AuditSpec]) -> list[AuditEvent]:
     # No savepoint: the events belong to the caller's transaction, and a failure here must roll
     # the whole change back anyway (a change never commits without its events).
     with transaction.atomic(savepoint=False):
+        if connection.vendor == "postgresql":
+            # Raw SQL, two round trips inside the lock: lock (with the constraint mode), then
+            # the events and the head in one statement; the ORM path below does four.
+            with connection.cursor() as cursor:
+                seq, prev, frontier = _lock_head_postgresql(cursor)
+                events = _chain(prepared, recorded_at, stamp, seq, prev, frontier)
+                _write_postgresql(cursor, events, seq + len(events), events[-1].leaf_hash, frontier)
+            for event in events:
+                event._state.adding = False
+                event._state.db = connection.alias
+            return events
         head = _locked_head()
         seq = head.size
-        prev = head.last_leaf_hash if seq else ZERO_HASH
         frontier = Frontier.from_json(head.frontier) if head.frontier else Frontier()
-        events = []
-        for item in prepared:
-            snapshot = item["actor"]
-            entry = {
-                "v": LEAF_VERSION,
-                "seq": seq,
-                "prev": prev,
-                "recorded_at": stamp,
-                "actor": snapshot.as_dict(),
-                "action": item["action"],
-                "object": {"type": item["object_type"], "id": item["object_id"]},
-                "data": item["data"],
-            }
-            leaf = rfc8785.dumps(entry)
-            digest = hashlib.sha256(b"\x00" + leaf).digest()
-            frontier.append(digest)
-            leaf_hash = digest.hex()
-            events.append(
-                AuditEvent(
-                    seq=seq,
-                    recorded_at=recorded_at,
-                    actor_user_id=snapshot.user_id,
-                    actor_username=snapshot.username,
-                    actor_org=snapshot.org,
-                    actor_role=snapshot.role,
-                    action=item["action"],
-                    object_type=item["object_type"],
-                    object_id=item["object_id"],
-                    data=item["data"],
-                    leaf=leaf,
-                    prev_hash=prev,
-                    leaf_hash=leaf_hash,
-                )
-            )
-            seq += 1
-            prev = leaf_hash
+        events = _chain(prepared, recorded_at, stamp, seq, head.last_leaf_hash, frontier)
         if len(events) == 1:
             events[0].save(force_insert=True)
         else:
             AuditEvent.objects.bulk_create(events, batch_size=500)
         AuditHead.objects.filter(pk=1).update(
-            size=seq, last_leaf_hash=prev, frontier=frontier.to_json()
+            size=seq + len(events), last_leaf_hash=events[-1].leaf_hash, frontier=frontier.to_json()
         )
+    return events
+
+
+def _chain(
+    prepared: list[dict[str, Any]],
+    recorded_at: dt.datetime,
+    stamp: str,
+    seq: int,
+    last_leaf_hash: str,
+    frontier: Frontier,
+) -> list[AuditEvent]:
+    """Build the events of `prepared` after the head (`seq`, its last hash), folding `frontier`."""
+    prev = last_leaf_hash if seq else ZERO_HASH
+    events = []
+    for item in prepared:
+        snapshot = item["actor"]
+        entry = {
+            "v": LEAF_VERSION,
+            "seq": seq,
+            "prev": prev,
+            "recorded_at": stamp,
+            "actor": snapshot.as_dict(),
+            "action": item["action"],
+            "object": {"type": item["object_type"], "id": item["object_id"]},
+            "data": item["data"],
+        }
+        # RFC 8785; `_prepared` checked the data (no floats, string keys, safe integers).
+        leaf = canonicalize_checked(entry)
+        digest = hashlib.sha256(b"\x00" + leaf).digest()
+        frontier.append(digest)
+        leaf_hash = digest.hex()
+        events.append(
+            AuditEvent(
+                seq=seq,
+                recorded_at=recorded_at,
+                actor_user_id=snapshot.user_id,
+                actor_username=snapshot.username,
+                actor_org=snapshot.org,
+                actor_role=snapshot.role,
+                action=item["action"],
+                object_type=item["object_type"],
+                object_id=item["object_id"],
+                data=item["data"],
+                leaf=leaf,
+                prev_hash=prev,
+                leaf_hash=leaf_hash,
+            )
+        )
+        seq += 1
+        prev = leaf_hash
     return events
 
 
