@@ -7,6 +7,7 @@ ever leaves through this module.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import uuid
@@ -39,6 +40,9 @@ TLP2_IDS = {
     "RED": "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
 }
 PAP_LEVELS = ("CLEAR", "GREEN", "AMBER", "RED")
+_PAP_IDS = {
+    level: f"marking-definition--{uuid.uuid5(NAMESPACE, f'pap:{level}')}" for level in PAP_LEVELS
+}
 PAP_STATEMENTS = {
     "CLEAR": "PAP:CLEAR - recipients may use the information without restriction.",
     "GREEN": "PAP:GREEN - active actions allowed (e.g. blocking) where visible to the adversary.",
@@ -64,9 +68,9 @@ _ID_RE = re.compile(r"^(?P<type>[a-z0-9][a-z0-9-]{1,248}[a-z0-9])--[0-9a-fA-F-]{
 
 
 def stix_timestamp(moment: datetime) -> str:
-    """Return `moment` as a STIX timestamp in UTC with millisecond precision."""
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    """Return `moment` as a STIX timestamp in UTC with millisecond precision (truncated)."""
+    # isoformat truncates to the millisecond, as `microsecond // 1000` did; it is C code.
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def _serializable(obj) -> dict:
@@ -79,7 +83,12 @@ def _serializable(obj) -> dict:
 
 def organization_identity_id(organization: Organization) -> str:
     """Return the deterministic identity id of a member organization."""
-    return f"identity--{uuid.uuid5(NAMESPACE, f'organization:{organization.slug}')}"
+    return _identity_id_of_slug(organization.slug)
+
+
+@functools.lru_cache(maxsize=1024)
+def _identity_id_of_slug(slug: str) -> str:
+    return f"identity--{uuid.uuid5(NAMESPACE, f'organization:{slug}')}"
 
 
 def forum_identity() -> dict:
@@ -131,8 +140,7 @@ def tlp_marking(level: str) -> dict:
 
 def pap_marking_id(level: str) -> str:
     """Return the deterministic id of the forum's PAP marking of `level`."""
-    level = normalize_level(level, "PAP")
-    return f"marking-definition--{uuid.uuid5(NAMESPACE, f'pap:{level}')}"
+    return _PAP_IDS[normalize_level(level, "PAP")]
 
 
 def pap_marking(level: str) -> dict:
@@ -152,11 +160,18 @@ def pap_marking(level: str) -> dict:
 
 def normalize_level(level: str, prefix: str) -> str:
     """Return a TLP or PAP level without its prefix, upper case; raise ValueError if unknown."""
+    if type(level) is str and (level, prefix) in _CANONICAL_LEVELS:
+        return level  # already canonical (every stored marking): no string work per object
     text = str(level).strip().upper().removeprefix(f"{prefix}:")
     known = TLP2_IDS if prefix == "TLP" else PAP_LEVELS
     if text not in known:
         raise ValueError(f"unknown {prefix} level {level!r}")
     return text
+
+
+_CANONICAL_LEVELS = frozenset(
+    {(level, "TLP") for level in TLP2_IDS} | {(level, "PAP") for level in PAP_LEVELS}
+)
 
 
 def extension_schema() -> dict:
@@ -322,6 +337,17 @@ def indicator_to_stix(indicator: SharedIndicator) -> dict:
     library's serialisation, which it equals (tests/sharing/test_stix_equivalence.py); the
     library's object construction cost about 1 ms an object, most of a TAXII page's time.
     """
+    # A fresh copy in plain JSON types, as the library's serialisation returned.
+    return json.loads(json.dumps(stix_object(indicator)))
+
+
+def stix_object(indicator) -> dict:
+    """Return the object `indicator_to_stix` returns, without its defensive deep copy.
+
+    `indicator` is a SharedIndicator, or any object with the same attributes (the TAXII page
+    reads rows, not model instances). The result shares the indicator's `redacted_payload`,
+    so it is for serialising at once (a TAXII page), not for keeping or changing.
+    """
     itype: IndicatorType = indicator.indicator_type
     pattern = pattern_for(indicator)
     author = created_by_ref(indicator)
@@ -358,8 +384,7 @@ def indicator_to_stix(indicator: SharedIndicator) -> dict:
         obj["revoked"] = True
     obj["object_marking_refs"] = marking_refs(indicator)
     obj["extensions"] = {EXTENSION_ID: _extension_properties(indicator)}
-    # A fresh copy in plain JSON types, as the library's serialisation returned.
-    return json.loads(json.dumps(obj))
+    return obj
 
 
 def referenced_identities(indicators) -> list[dict]:
