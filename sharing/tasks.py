@@ -24,6 +24,12 @@ def notify_recipients_task(indicator_id: str) -> int:
 
 
 @shared_task(acks_late=True)
+def notify_recipients_batch_task(indicator_ids: list[str]) -> int:
+    """Email the audiences of a batch of published indicators one digest each."""
+    return publication.notify_recipients_batch(indicator_ids=indicator_ids)
+
+
+@shared_task(acks_late=True)
 def notify_counsel_escalation_task(task_ids: list[int]) -> int:
     """Email counsel the review tasks that were escalated."""
     return lifecycle_jobs.notify_counsel_escalation(task_ids=task_ids)

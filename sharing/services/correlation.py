@@ -19,6 +19,7 @@ from django.db import transaction
 from audit import actions
 from audit.actors import SYSTEM
 from audit.services import audit_record
+from config.bulk import bulk_insert
 from config.errors import Conflict
 from sharing import correlation
 from sharing.keys import pseudonym_key
@@ -194,6 +195,28 @@ def correlation_index_indicator(*, indicator: SharedIndicator) -> list[Correlati
     fresh = _with_relations(SharedIndicator.objects.filter(pk=indicator.pk)).get()
     rekeyer = _Rekeyer(current_key_id())
     rows = _sync(fresh, rekeyer)
+    if rekeyer.mappings_created:  # every re-pseudonymisation is audited, whichever path ran it
+        _audit_rekey(SYSTEM, rekeyer, len(rows))
+    return rows
+
+
+def correlation_index_published(indicators: list[SharedIndicator]) -> list[CorrelationToken]:
+    """Index the pseudonyms of indicators published in this transaction, in one insert.
+
+    For a batch of new indicators (none has a token row yet) whose `submission` and
+    `indicator_type` are loaded; the rows equal what `correlation_index_indicator` writes.
+    """
+    rekeyer = _Rekeyer(current_key_id())
+    rows = [
+        CorrelationToken(
+            indicator=indicator, field=field, position=position, token=token, canonical=canonical
+        )
+        for indicator in indicators
+        for (field, position), (token, canonical) in sorted(
+            _desired_rows(indicator, rekeyer).items()
+        )
+    ]
+    bulk_insert(CorrelationToken, rows)
     if rekeyer.mappings_created:  # every re-pseudonymisation is audited, whichever path ran it
         _audit_rekey(SYSTEM, rekeyer, len(rows))
     return rows

@@ -81,7 +81,7 @@ def _limit_errors(payload: Any) -> list[dict[str, str]]:
     return errors
 
 
-def _check_client_reference(client_reference: str | None) -> str | None:
+def check_client_reference(client_reference: str | None) -> str | None:
     if client_reference is None:
         return None
     if not isinstance(client_reference, str) or not client_reference.strip():
@@ -102,7 +102,7 @@ def _check_client_reference(client_reference: str | None) -> str | None:
     return client_reference
 
 
-def _resolve_type(indicator_type: IndicatorType | str) -> IndicatorType:
+def resolve_type(indicator_type: IndicatorType | str) -> IndicatorType:
     if isinstance(indicator_type, IndicatorType):
         if indicator_type.is_active:
             return indicator_type
@@ -118,13 +118,13 @@ def _resolve_type(indicator_type: IndicatorType | str) -> IndicatorType:
     )
 
 
-def _check_limits(payload: Any) -> None:
+def check_limits(payload: Any) -> None:
     limits = _limit_errors(payload)
     if limits:
         raise ValidationFailed("The payload is over the limits.", errors=limits)
 
 
-def _check_schema(indicator_type: IndicatorType, payload: Any) -> None:
+def check_schema(indicator_type: IndicatorType, payload: Any) -> None:
     problems = validate_payload(indicator_type.fields, payload)
     if problems:
         raise ValidationFailed(
@@ -193,19 +193,34 @@ def _scan_flags(
     return flags
 
 
-def _audience(rule: dict, organization: Organization) -> list[str]:
+def _audience(
+    rule: dict, organization: Organization, members: list[str] | None = None
+) -> list[str]:
     audience = rule.get("audience")
     if audience == "all_members":
-        return [slug for slug in member_org_slugs() if slug != organization.slug]
+        members = member_org_slugs() if members is None else members
+        return [slug for slug in members if slug != organization.slug]
     if audience == "secretariat_only" or not audience:
         return []
     return list(audience)
 
 
-def _apply_policy(
-    *, organization: Organization, indicator_type: IndicatorType, payload: dict, rule: EffectiveRule
+_LOOK_UP = object()
+
+
+def apply_policy(
+    *,
+    organization: Organization,
+    indicator_type: IndicatorType,
+    payload: dict,
+    rule: EffectiveRule,
+    watchlist: Any = _LOOK_UP,
+    members: list[str] | None = None,
 ) -> Outcome:
-    watchlist = watchlist_for(organization=organization)
+    """Redact and scan `payload` under `rule`; a batch passes the organization's watchlist and
+    the member slugs it looked up once."""
+    if watchlist is _LOOK_UP:
+        watchlist = watchlist_for(organization=organization)
     plans = [FieldPlan(*entry) for entry in rule.field_plan]
     scanner = _memo_scanner()  # one watchlist for the whole payload
     try:
@@ -219,11 +234,11 @@ def _apply_policy(
         redacted_payload=result.payload,
         redaction_report=result.report,
         flags=_scan_flags(indicator_type, payload, watchlist, scanner),
-        audience=_audience(rule.rule, organization),
+        audience=_audience(rule.rule, organization, members),
     )
 
 
-def _apply_rule_fields(submission: Submission, rule: EffectiveRule, outcome: Outcome) -> None:
+def apply_rule_fields(submission: Submission, rule: EffectiveRule, outcome: Outcome) -> None:
     policy = rule.rule
     submission.redacted_payload = outcome.redacted_payload
     submission.redacted_sha256 = payload_sha256(outcome.redacted_payload)
@@ -239,6 +254,37 @@ def _apply_rule_fields(submission: Submission, rule: EffectiveRule, outcome: Out
     submission.anonymize_contributor = bool(policy.get("anonymize_contributor", False))
     submission.retention_days = policy.get("retention_days")
     submission.review_stages = list(policy.get("review") or [])
+
+
+def refused_data(submission: Submission, source: str) -> dict[str, Any]:
+    """Return the data of a `SUBMISSION_REFUSED` audit event."""
+    itype = submission.indicator_type
+    return {
+        "indicator_type": itype.key,
+        "schema_version": itype.schema_version,
+        "payload_sha256": submission.payload_sha256,
+        "reason": submission.refusal_reason,
+        "source": source,
+        "client_reference": submission.client_reference,
+    }
+
+
+def created_data(submission: Submission, rule: EffectiveRule, source: str) -> dict[str, Any]:
+    """Return the data of a `SUBMISSION_CREATED` audit event."""
+    itype = submission.indicator_type
+    return {
+        "indicator_type": itype.key,
+        "schema_version": itype.schema_version,
+        "payload_sha256": submission.payload_sha256,
+        "redacted_sha256": submission.redacted_sha256,
+        "policy_version": rule.policy_version.number,
+        "policy_content_hash": submission.policy_content_hash,
+        "rule_path": rule.rule_path,
+        "overridden": rule.overridden,
+        "flags": _flag_summary(submission.flags),
+        "source": source,
+        "client_reference": submission.client_reference,
+    }
 
 
 def _flag_summary(flags: list[dict]) -> dict[str, int]:
@@ -284,6 +330,22 @@ def _history(submission: Submission, actor, from_state: str, to_state: str, reas
     )
 
 
+def new_submission(
+    actor, organization: Organization, itype: IndicatorType, payload, source: str, reference
+) -> Submission:
+    """Return the unsaved, `submitted` submission of a payload that passed the checks."""
+    return Submission(
+        organization=organization,
+        submitted_by=actor,
+        indicator_type=itype,
+        schema_version=itype.schema_version,
+        payload=payload,
+        payload_sha256=payload_sha256(payload),
+        source=source,
+        client_reference=reference,
+    )
+
+
 def submission_create(
     *,
     actor,
@@ -304,25 +366,16 @@ def submission_create(
         raise ValidationFailed(
             "Unknown source.", errors=[{"field": "source", "message": "unknown source"}]
         )
-    client_reference = _check_client_reference(client_reference)
-    _check_limits(payload)
+    client_reference = check_client_reference(client_reference)
+    check_limits(payload)
     with transaction.atomic():
         existing = _existing(organization, client_reference)
         if existing is not None:
             return existing
-        itype = _resolve_type(indicator_type)
-        _check_schema(itype, payload)
+        itype = resolve_type(indicator_type)
+        check_schema(itype, payload)
         rule, reason = effective_rule(organization=organization, indicator_type=itype)
-        submission = Submission(
-            organization=organization,
-            submitted_by=actor,
-            indicator_type=itype,
-            schema_version=itype.schema_version,
-            payload=payload,
-            payload_sha256=payload_sha256(payload),
-            source=source,
-            client_reference=client_reference,
-        )
+        submission = new_submission(actor, organization, itype, payload, source, client_reference)
         if rule is None:
             submission.refusal_reason = reason
             submission.apply_transition(lifecycle.REFUSED)
@@ -335,20 +388,13 @@ def submission_create(
                 action=actions.SUBMISSION_REFUSED,
                 obj=submission,
                 organization=organization,
-                data={
-                    "indicator_type": itype.key,
-                    "schema_version": itype.schema_version,
-                    "payload_sha256": submission.payload_sha256,
-                    "reason": reason,
-                    "source": source,
-                    "client_reference": client_reference,
-                },
+                data=refused_data(submission, source),
             )
             return submission
-        outcome = _apply_policy(
+        outcome = apply_policy(
             organization=organization, indicator_type=itype, payload=payload, rule=rule
         )
-        _apply_rule_fields(submission, rule, outcome)
+        apply_rule_fields(submission, rule, outcome)
         winner = _insert(submission)
         if winner is not None:
             return winner
@@ -358,19 +404,7 @@ def submission_create(
             action=actions.SUBMISSION_CREATED,
             obj=submission,
             organization=organization,
-            data={
-                "indicator_type": itype.key,
-                "schema_version": itype.schema_version,
-                "payload_sha256": submission.payload_sha256,
-                "redacted_sha256": submission.redacted_sha256,
-                "policy_version": rule.policy_version.number,
-                "policy_content_hash": submission.policy_content_hash,
-                "rule_path": rule.rule_path,
-                "overridden": rule.overridden,
-                "flags": _flag_summary(outcome.flags),
-                "source": source,
-                "client_reference": client_reference,
-            },
+            data=created_data(submission, rule, source),
         )
         return review_start(submission=submission)
 
@@ -380,9 +414,9 @@ def submission_preview(
 ) -> dict[str, Any]:
     """Return what each audience would receive for `payload`, writing nothing."""
     require(actor, Capability.SUBMIT, organization)
-    _check_limits(payload)
-    itype = _resolve_type(indicator_type)
-    _check_schema(itype, payload)
+    check_limits(payload)
+    itype = resolve_type(indicator_type)
+    check_schema(itype, payload)
     rule, reason = effective_rule(organization=organization, indicator_type=itype)
     if rule is None:
         return {
@@ -400,7 +434,7 @@ def submission_preview(
             "policy_version": None,
             "recipients": [],
         }
-    outcome = _apply_policy(
+    outcome = apply_policy(
         organization=organization, indicator_type=itype, payload=payload, rule=rule
     )
     policy = rule.rule
@@ -493,19 +527,19 @@ def submission_resubmit(*, actor, submission: Submission, payload: Any) -> Submi
     itype = locked.indicator_type
     if not itype.is_active:
         raise Conflict(f"{itype.name} is no longer in the catalog.")
-    _check_limits(payload)
-    _check_schema(itype, payload)
+    check_limits(payload)
+    check_schema(itype, payload)
     rule, reason = effective_rule(organization=locked.organization, indicator_type=itype)
     if rule is None:
         raise Conflict(f"It cannot be resubmitted: {reason}.")
-    outcome = _apply_policy(
+    outcome = apply_policy(
         organization=locked.organization, indicator_type=itype, payload=payload, rule=rule
     )
     previous_sha = locked.payload_sha256
     locked.payload = payload
     locked.payload_sha256 = payload_sha256(payload)
     locked.schema_version = itype.schema_version
-    _apply_rule_fields(locked, rule, outcome)
+    apply_rule_fields(locked, rule, outcome)
     locked.review_round += 1
     locked.save()
     audit_record(

@@ -71,24 +71,9 @@ def record_transition(*, submission: Submission, target: str, actor, reason: str
     return previous
 
 
-@transaction.atomic
-def indicator_publish(*, actor, submission: Submission) -> SharedIndicator:
-    """Publish an approved submission's redacted form to its audience and its contributor."""
-    submission = (
-        Submission.objects.select_for_update(of=("self",))
-        .select_related("organization", "indicator_type", "policy_version")
-        .get(pk=submission.pk)
-    )
-    existing = SharedIndicator.objects.filter(submission=submission).first()
-    if existing is not None:
-        return existing
-    if submission.state != lifecycle.APPROVED:
-        raise Conflict(
-            f"Only an approved submission can be published (this one is {submission.state})."
-        )
-    now = timezone.now()
-    record_transition(submission=submission, target=lifecycle.PUBLISHED, actor=actor)
-    indicator = SharedIndicator.objects.create(
+def new_indicator(submission: Submission, now) -> SharedIndicator:
+    """Return the unsaved shared indicator that publishes `submission`'s redacted form."""
+    return SharedIndicator(
         submission=submission,
         indicator_type=submission.indicator_type,
         contributor=submission.organization,
@@ -107,33 +92,72 @@ def indicator_publish(*, actor, submission: Submission) -> SharedIndicator:
         ),
         modified_at=now,
     )
-    groups = Group.objects.filter(
+
+
+def reader_groups(submission: Submission):
+    """Return the permission groups that may read `submission`'s indicator: its audience's
+    active organizations and the contributor's."""
+    return Group.objects.filter(
         organization__slug__in=[*submission.audience, submission.organization.slug],
         organization__is_active=True,
     )
-    assign_perm(VIEW_PERMISSION, groups, indicator)
-    correlation_index_indicator(indicator=indicator)
-    transaction.on_commit(
-        lambda: _tasks().notify_recipients_task.delay(str(indicator.pk)), robust=True
+
+
+def published_data(indicator: SharedIndicator, submission: Submission) -> dict:
+    """Return the data of an `INDICATOR_PUBLISHED` audit event."""
+    return {
+        "submission_id": str(submission.pk),
+        "stix_id": indicator.stix_id,
+        "redacted_sha256": indicator.redacted_sha256,
+        "tlp": indicator.tlp,
+        "pap": indicator.pap,
+        "audience": sorted(indicator.audience),
+        "anonymized": indicator.anonymized,
+        "policy_version": submission.policy_version.number if submission.policy_version else None,
+        "rule_path": submission.rule_path,
+    }
+
+
+def enqueue_recipient_notifications(indicator_ids: list[str]) -> None:
+    """Email the audiences of newly published indicators once the transaction commits: one
+    email per indicator for a single publication, one digest per recipient for a batch."""
+    if len(indicator_ids) == 1:
+        task, argument = _tasks().notify_recipients_task, indicator_ids[0]
+    elif indicator_ids:
+        task, argument = _tasks().notify_recipients_batch_task, list(indicator_ids)
+    else:
+        return
+    transaction.on_commit(lambda: task.delay(argument), robust=True)
+
+
+@transaction.atomic
+def indicator_publish(*, actor, submission: Submission) -> SharedIndicator:
+    """Publish an approved submission's redacted form to its audience and its contributor."""
+    submission = (
+        Submission.objects.select_for_update(of=("self",))
+        .select_related("organization", "indicator_type", "policy_version")
+        .get(pk=submission.pk)
     )
+    existing = SharedIndicator.objects.filter(submission=submission).first()
+    if existing is not None:
+        return existing
+    if submission.state != lifecycle.APPROVED:
+        raise Conflict(
+            f"Only an approved submission can be published (this one is {submission.state})."
+        )
+    now = timezone.now()
+    record_transition(submission=submission, target=lifecycle.PUBLISHED, actor=actor)
+    indicator = new_indicator(submission, now)
+    indicator.save(force_insert=True)
+    assign_perm(VIEW_PERMISSION, reader_groups(submission), indicator)
+    correlation_index_indicator(indicator=indicator)
+    enqueue_recipient_notifications([str(indicator.pk)])
     audit_record(
         actor=actor,
         action=actions.INDICATOR_PUBLISHED,
         obj=indicator,
         organization=submission.organization,
-        data={
-            "submission_id": str(submission.pk),
-            "stix_id": indicator.stix_id,
-            "redacted_sha256": indicator.redacted_sha256,
-            "tlp": indicator.tlp,
-            "pap": indicator.pap,
-            "audience": sorted(indicator.audience),
-            "anonymized": indicator.anonymized,
-            "policy_version": submission.policy_version.number
-            if submission.policy_version
-            else None,
-            "rule_path": submission.rule_path,
-        },
+        data=published_data(indicator, submission),
     )
     return indicator
 
@@ -289,6 +313,73 @@ def notify_recipients(*, indicator_id: str) -> int:
     except Exception:
         SharedIndicator.objects.filter(pk=indicator.pk).update(recipients_notified_at=None)
         raise
+
+
+def notify_recipients_batch(*, indicator_ids: list[str]) -> int:
+    """Email each member of the audiences of a batch of indicators one digest, once.
+
+    The indicators not yet notified are claimed in one update (the outbox column), so a retry
+    or the catch-up never sends twice; recipients are read from the object permissions, as for
+    a single indicator. Return the number of emails sent.
+    """
+    pending = SharedIndicator.objects.filter(
+        pk__in=indicator_ids, recipients_notified_at__isnull=True, withdrawn_at__isnull=True
+    )
+    claimed = list(pending.values_list("pk", flat=True))
+    if not claimed:
+        return 0
+    SharedIndicator.objects.filter(pk__in=claimed, recipients_notified_at__isnull=True).update(
+        recipients_notified_at=timezone.now()
+    )
+    try:
+        return _send_digests(claimed)
+    except Exception:
+        SharedIndicator.objects.filter(pk__in=claimed).update(recipients_notified_at=None)
+        raise
+
+
+def _send_digests(indicator_ids: list) -> int:
+    readers = (
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            memberships__organization__is_active=True,
+            memberships__organization__group__sharedindicatorgroupobjectpermission__content_object__in=indicator_ids,
+            memberships__organization__group__sharedindicatorgroupobjectpermission__permission__codename="view_sharedindicator",
+            memberships__role__in=[
+                role for role, caps in ROLE_CAPABILITIES.items() if Capability.READ_FEED in caps
+            ],
+        )
+        .exclude(email="")
+        .values_list(
+            "email",
+            "memberships__organization__group__sharedindicatorgroupobjectpermission__content_object",
+        )
+    )
+    by_address: dict[str, set] = {}
+    for address, indicator_id in readers:
+        by_address.setdefault(address, set()).add(indicator_id)
+    indicators = {
+        i.pk: i
+        for i in SharedIndicator.objects.filter(pk__in=indicator_ids).select_related(
+            "indicator_type"
+        )
+    }
+    messages = []
+    for address in sorted(by_address):
+        mine = sorted((indicators[pk] for pk in by_address[address]), key=lambda i: i.stix_id)
+        lines = [f"- {i.indicator_type.name}, TLP:{i.tlp} PAP:{i.pap} ({i.stix_id})" for i in mine]
+        messages.append(
+            (
+                f"[{settings.CLEARROOM_FORUM_NAME}] {len(mine)} new indicators",
+                f"{len(mine)} indicators were published to your organization:\n"
+                + "\n".join(lines)
+                + "\n\nRead them in Clearroom.",
+                None,
+                [address],
+            )
+        )
+    return send_mass_mail(messages)
 
 
 def notifications_catch_up(*, at=None, grace_minutes: int = 2) -> int:

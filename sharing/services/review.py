@@ -78,6 +78,64 @@ def _policy_citation(submission: Submission) -> dict:
     }
 
 
+def review_stages_for(submission: Submission) -> list[str]:
+    """Return the stages that review `submission`: its rule's, or origin when a flag needs a
+    human under a rule without review; an empty list means auto-publication."""
+    stages = list(submission.review_stages)
+    if not stages and submission.flags:
+        stages = [Stage.ORIGIN.value]
+    return stages
+
+
+def in_review_data(submission: Submission, stages: list[str]) -> dict:
+    """Return the data of a submission's `SUBMISSION_IN_REVIEW` audit event."""
+    return {
+        "round": submission.review_round,
+        "stages": stages,
+        "redacted_sha256": submission.redacted_sha256,
+        "flags": len(submission.flags),
+        **_policy_citation(submission),
+    }
+
+
+def new_review_tasks(submission: Submission, stages: list[str], now, queue_for) -> list[ReviewTask]:
+    """Return the unsaved tasks of a review round: the first stage open, the others waiting.
+
+    `queue_for(stage, organization)` returns the stage's queue (callers may cache it).
+    """
+    tasks = []
+    for position, stage in enumerate(stages):
+        queue = queue_for(stage, submission.organization)
+        first = position == 0
+        tasks.append(
+            ReviewTask(
+                submission=submission,
+                queue=queue,
+                stage=stage,
+                position=position,
+                round=submission.review_round,
+                state=TaskState.OPEN if first else TaskState.WAITING,
+                opened_at=now if first else None,
+                due_at=now + timedelta(hours=queue.sla_hours) if first else None,
+            )
+        )
+    return tasks
+
+
+def auto_publish_reason(submission: Submission) -> str:
+    """Return the reason recorded when `submission` is approved without review."""
+    return f"auto-published under {submission.rule_path}: no review stage, no scanner flag"
+
+
+def auto_approved_data(submission: Submission) -> dict:
+    """Return the data of the `SUBMISSION_APPROVED` event of an auto-publication."""
+    return {
+        "automatic": True,
+        "redacted_sha256": submission.redacted_sha256,
+        **_policy_citation(submission),
+    }
+
+
 @transaction.atomic
 def review_start(*, submission: Submission) -> Submission:
     """Put a submitted (or resubmitted) submission in review, or auto-publish it.
@@ -86,61 +144,47 @@ def review_start(*, submission: Submission) -> Submission:
     scanner flag the rule allows auto-publication, which the system performs citing the rule;
     a flag always needs a human, so an empty review list then falls back to the origin stage.
     """
-    stages = list(submission.review_stages)
-    if not stages and submission.flags:
-        stages = [Stage.ORIGIN.value]
+    stages = review_stages_for(submission)
     record_transition(submission=submission, target=lifecycle.IN_REVIEW, actor=SYSTEM)
     audit_record(
         actor=SYSTEM,
         action=actions.SUBMISSION_IN_REVIEW,
         obj=submission,
         organization=submission.organization,
-        data={
-            "round": submission.review_round,
-            "stages": stages,
-            "redacted_sha256": submission.redacted_sha256,
-            "flags": len(submission.flags),
-            **_policy_citation(submission),
-        },
+        data=in_review_data(submission, stages),
     )
     if not stages:
         return _auto_publish(submission)
     # Anything left of an earlier round (a resubmission) is superseded by this round.
-    ReviewTask.objects.filter(
-        submission=submission, state__in=[TaskState.WAITING, TaskState.OPEN, TaskState.CLAIMED]
-    ).exclude(round=submission.review_round).update(state=TaskState.CANCELLED)
-    now = timezone.now()
-    for position, stage in enumerate(stages):
-        queue = review_queue_for(stage=stage, organization=submission.organization)
-        first = position == 0
-        ReviewTask.objects.create(
+    if submission.review_round > 1:
+        ReviewTask.objects.filter(
             submission=submission,
-            queue=queue,
-            stage=stage,
-            position=position,
-            round=submission.review_round,
-            state=TaskState.OPEN if first else TaskState.WAITING,
-            opened_at=now if first else None,
-            due_at=now + timedelta(hours=queue.sla_hours) if first else None,
-        )
+            state__in=[TaskState.WAITING, TaskState.OPEN, TaskState.CLAIMED],
+        ).exclude(round=submission.review_round).update(state=TaskState.CANCELLED)
+    tasks = new_review_tasks(
+        submission,
+        stages,
+        timezone.now(),
+        lambda stage, organization: review_queue_for(stage=stage, organization=organization),
+    )
+    ReviewTask.objects.bulk_create(tasks)
     return submission
 
 
 def _auto_publish(submission: Submission) -> Submission:
-    now = timezone.now()
-    submission.decided_at = now
-    reason = f"auto-published under {submission.rule_path}: no review stage, no scanner flag"
-    record_transition(submission=submission, target=lifecycle.APPROVED, actor=SYSTEM, reason=reason)
+    submission.decided_at = timezone.now()
+    record_transition(
+        submission=submission,
+        target=lifecycle.APPROVED,
+        actor=SYSTEM,
+        reason=auto_publish_reason(submission),
+    )
     audit_record(
         actor=SYSTEM,
         action=actions.SUBMISSION_APPROVED,
         obj=submission,
         organization=submission.organization,
-        data={
-            "automatic": True,
-            "redacted_sha256": submission.redacted_sha256,
-            **_policy_citation(submission),
-        },
+        data=auto_approved_data(submission),
     )
     indicator_publish(actor=SYSTEM, submission=submission)
     submission.refresh_from_db()

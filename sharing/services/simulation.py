@@ -164,7 +164,7 @@ def outcome_under(
         return Outcome(refused=True, reason=reason or "")
     try:
         # Intake's own redaction step (forum key, member watchlist, audience), not a copy of it.
-        result = intake._apply_policy(
+        result = intake.apply_policy(
             organization=organization, indicator_type=indicator_type, payload=payload, rule=rule
         )
     except ValidationFailed as exc:

@@ -26,7 +26,7 @@ from governance.permissions import require
 from governance.roles import Capability
 from sharing import lifecycle, stix
 from sharing.models import Source, TaxiiStatus
-from sharing.services.intake import submission_create
+from sharing.services.intake_batch import IntakeItem, IntakeResult, submission_create_many
 
 # Envelopes with more objects than this are processed by a worker; the POST answers `pending`.
 SYNC_BATCH_LIMIT = 100
@@ -97,23 +97,16 @@ def _enqueue_or_process(status_id: str) -> None:
         taxii_status_process(status_id=status_id)
 
 
-def _intake_one(status: TaxiiStatus, obj: dict, types: list[IndicatorType]) -> tuple[bool, str]:
-    """Submit one posted object; return (succeeded, message)."""
-    try:
-        mapped = stix.stix_to_submission(obj, types)
-        submission = submission_create(
-            actor=status.requested_by,
-            organization=status.organization,
-            indicator_type=mapped.indicator_type,
-            payload=mapped.payload,
-            source=Source.TAXII,
-            client_reference=mapped.client_reference,
-        )
-    except stix.StixMappingError as error:
-        return False, str(error)
-    except ApplicationError as error:
-        details = "; ".join(f"{e.get('field')}: {e.get('message')}" for e in error.errors)
-        return False, f"{error.message} {details}".strip()
+def _error_message(error: ApplicationError) -> str:
+    details = "; ".join(f"{e.get('field')}: {e.get('message')}" for e in error.errors)
+    return f"{error.message} {details}".strip()
+
+
+def _outcome(result: IntakeResult) -> tuple[bool, str]:
+    """Return (succeeded, message) of one object's intake."""
+    if result.error is not None:
+        return False, _error_message(result.error)
+    submission = result.submission
     if submission.state == lifecycle.REFUSED:
         return False, f"Refused by policy: {submission.refusal_reason}"
     return (
@@ -128,11 +121,31 @@ def taxii_status_process(*, status_id: uuid.UUID | str) -> TaxiiStatus:
     if status.state == TaxiiStatus.State.COMPLETE:
         return status
     types = list(IndicatorType.objects.filter(is_active=True))
+    outcomes: list[tuple[bool, str] | None] = []
+    items: list[IntakeItem] = []
+    for obj in status.batch:
+        try:
+            mapped = stix.stix_to_submission(obj, types)
+        except stix.StixMappingError as error:
+            outcomes.append((False, str(error)))
+            continue
+        outcomes.append(None)
+        items.append(IntakeItem(mapped.indicator_type, mapped.payload, mapped.client_reference))
+    # One batch: a bad object is refused alone and never undoes the others.
+    try:
+        batch = submission_create_many(
+            actor=status.requested_by,
+            organization=status.organization,
+            items=items,
+            source=Source.TAXII,
+        )
+    except ApplicationError as error:  # e.g. the submitter lost the right to submit since
+        batch = [IntakeResult(error=error) for _ in items]
+    results = iter(batch)
     successes: list[dict] = []
     failures: list[dict] = []
-    # Each object is its own intake transaction: one bad object never undoes the others.
-    for obj in status.batch:
-        succeeded, message = _intake_one(status, obj, types)
+    for obj, outcome in zip(status.batch, outcomes, strict=True):
+        succeeded, message = outcome or _outcome(next(results))
         (successes if succeeded else failures).append(_object_ref(obj, message))
     with transaction.atomic():
         locked = TaxiiStatus.objects.select_for_update().get(pk=status.pk)

@@ -222,7 +222,7 @@ def test_database_error_while_publishing_leaves_the_decision_undone(world, users
     forum = review_task_claim(actor=users["counsel"], task=forum)
     events = AuditEvent.objects.count()
     # Approval writes the decision, then publication inserts the indicator, which fails.
-    _raise_once(monkeypatch, SharedIndicator.objects)
+    _raise_once(monkeypatch, SharedIndicator, "save")
     with pytest.raises(DatabaseError):
         review_task_decide(actor=users["counsel"], task=forum, decision="approve")
     forum.refresh_from_db()

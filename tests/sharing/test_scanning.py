@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sharing import scanning
 from sharing.scanning import (
     CATEGORIES,
     Finding,
@@ -335,3 +336,16 @@ def test_pathological_input_does_not_hang_the_scanner(text: str) -> None:
     # measured by the benchmarks. Linear-time scanning finishes in milliseconds here.
     findings = scan(text)
     assert all(0 <= f.start < f.end <= len(text) for f in findings)
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            list("abcXYZ019 $%.,-\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f") + ["per", " million", "GPU"]
+        ),
+        max_size=40,
+    ).map("".join)
+)
+def test_the_ascii_fast_path_folds_exactly_as_the_general_loop(text):
+    assert text.isascii()
+    assert scanning._fold_ascii(text) == scanning._fold_general(text)
