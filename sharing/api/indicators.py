@@ -14,6 +14,7 @@ from config.api_schema import cursor_page
 from config.errors import AccessDenied, ValidationFailed
 from sharing.api import serializers_review as s
 from sharing.selectors.indicators import (
+    acknowledged_markings,
     contributor_visible,
     indicator_for_hold,
     indicator_get,
@@ -22,6 +23,14 @@ from sharing.selectors.indicators import (
 )
 from sharing.services.lifecycle_jobs import indicator_withdraw, legal_hold_lift, legal_hold_place
 from sharing.services.publication import marking_acknowledge
+
+# What IndicatorOutput and `contributor_visible` read: loading every column of the row and of
+# its joined type (field specs, legal text) was most of a list page's time.
+_LIST_COLUMNS = (
+    "id", "stix_id", "redacted_payload", "redacted_sha256", "tlp", "pap", "published_at",
+    "expires_at", "withdrawn_at", "anonymized", "indicator_type__key",
+    "indicator_type__stix_pattern", "contributor__slug",
+)  # fmt: skip
 
 
 class IndicatorPagination(CursorPagination):
@@ -60,7 +69,8 @@ class IndicatorListApi(APIView):
     )
     def get(self, request):
         filters = _filters(request)
-        missing = pending_markings(actor=request.user)
+        acknowledged = acknowledged_markings(request.user)  # once for the gate and the page
+        missing = pending_markings(actor=request.user, acknowledged=acknowledged)
         if missing:
             raise AccessDenied(
                 "Accept the handling terms of these markings first.",
@@ -69,7 +79,11 @@ class IndicatorListApi(APIView):
             )
         paginator = IndicatorPagination()
         page = paginator.paginate_queryset(
-            indicator_list(actor=request.user, filters=filters), request, view=self
+            indicator_list(actor=request.user, filters=filters, acknowledged=acknowledged).only(
+                *_LIST_COLUMNS
+            ),
+            request,
+            view=self,
         )
         data = s.IndicatorOutput(page, many=True, context=_context(request)).data
         return paginator.get_paginated_response(data)

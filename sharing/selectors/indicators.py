@@ -31,9 +31,11 @@ def _scope(actor) -> QuerySet[SharedIndicator]:
     # The guardian direct foreign-key table decides the audience, in SQL. The permission is
     # matched by id (an init plan), not joined by codename: the join made PostgreSQL expect a
     # handful of permitted rows, hash them all and sort the whole feed on every page.
-    view_permission = Permission.objects.filter(
-        codename=VIEW_CODENAME, content_type__app_label="sharing"
-    ).values("pk")[:1]
+    view_permission = (
+        Permission.objects.filter(codename=VIEW_CODENAME, content_type__app_label="sharing")
+        .order_by()  # one row; Permission's default ordering only added a sort and SQL to build
+        .values("pk")[:1]
+    )
     permitted = SharedIndicatorGroupObjectPermission.objects.filter(
         group_id__in=[org.group_id for org in orgs], permission_id=Subquery(view_permission)
     ).values("content_object_id")
@@ -45,11 +47,16 @@ def acknowledged_markings(actor) -> set[str]:
     return set(MarkingAcknowledgement.objects.filter(user=actor).values_list("marking", flat=True))
 
 
-def pending_markings(*, actor) -> list[str]:
-    """Return the markings in the actor's scope whose terms they have not yet accepted."""
+def pending_markings(*, actor, acknowledged: set[str] | None = None) -> list[str]:
+    """Return the markings in the actor's scope whose terms they have not yet accepted.
+
+    `acknowledged`: the actor's `acknowledged_markings`, when the caller already read them.
+    """
+    if acknowledged is None:
+        acknowledged = acknowledged_markings(actor)
     seen = _scope(actor).order_by().values_list("tlp", "pap").distinct()
     needed = {f"TLP:{tlp}" for tlp, _ in seen} | {f"PAP:{pap}" for _, pap in seen}
-    return sorted(needed - acknowledged_markings(actor))
+    return sorted(needed - acknowledged)
 
 
 def _acknowledged_only(qs: QuerySet[SharedIndicator], acknowledged: set[str]):
@@ -58,13 +65,19 @@ def _acknowledged_only(qs: QuerySet[SharedIndicator], acknowledged: set[str]):
     return qs.filter(tlp__in=tlps, pap__in=paps)
 
 
-def indicator_list(*, actor, filters: dict[str, Any] | None = None) -> QuerySet[SharedIndicator]:
+def indicator_list(
+    *, actor, filters: dict[str, Any] | None = None, acknowledged: set[str] | None = None
+) -> QuerySet[SharedIndicator]:
     """Return the indicators the actor may read under markings they acknowledged, newest first.
 
     Filters: `type` (indicator type key), `tlp`, `published_after` (datetime).
+    `acknowledged`: the actor's `acknowledged_markings`, when the caller already read them in
+    this request (never from an earlier one: an acknowledgement can change in between).
     """
     filters = filters or {}
-    qs = _acknowledged_only(_scope(actor), acknowledged_markings(actor))
+    if acknowledged is None:
+        acknowledged = acknowledged_markings(actor)
+    qs = _acknowledged_only(_scope(actor), acknowledged)
     if filters.get("type"):
         qs = qs.filter(indicator_type__key=filters["type"])
     if filters.get("tlp"):

@@ -305,9 +305,13 @@ def parse_filters(params, *, paged: bool = True) -> ObjectFilters:
     )
 
 
-def _version_matches(obj_version: str, versions: tuple[str, ...]) -> bool:
+def _any_version(versions: tuple[str, ...]) -> bool:
     # Only the current version of an indicator is kept, so it is its first, last and all.
-    if any(v in ("last", "first", "all") for v in versions):
+    return any(v in ("last", "first", "all") for v in versions)
+
+
+def _version_matches(obj_version: str, versions: tuple[str, ...]) -> bool:
+    if _any_version(versions):
         return True
     return any(
         _parse_timestamp(v, "match[version]") == _parse_timestamp(obj_version, "v")
@@ -362,13 +366,14 @@ def object_page(
     """
     items: list[tuple[PageRow, dict]] = []
     more = False
+    any_version = _any_version(filters.versions)  # the default (`last`): no check per object
     for indicator in _rows(queryset, filters):
         obj = stix.stix_object(indicator)
         if filters.ids and obj["id"] not in filters.ids:
             continue
         if filters.types and obj["type"] not in filters.types:
             continue
-        if not _version_matches(obj["modified"], filters.versions):
+        if not any_version and not _version_matches(obj["modified"], filters.versions):
             continue
         if paged and len(items) == filters.limit:
             more = True
