@@ -380,6 +380,44 @@ def _copy(cursor, table: str, columns: list[str], rows: list[tuple]) -> None:
             copy.write_row((*row, *values))
 
 
+def intake_cpu(count: int, kind: str = "network-infrastructure") -> float:
+    """Return the seconds one process spends on the work intake does for `count` objects
+    before it writes anything: STIX mapping, limits, schema, scanning, redaction, hashes.
+
+    The same functions `submission_create_many` calls, on the ingest data set, with the
+    batch's lookups (types, rule, watchlist, members) done once outside the timing: what no
+    amount of write batching removes, the bound beside the raw COPY.
+    """
+    from benchmarks.dataset import stix_objects
+    from governance.models import IndicatorType, Organization
+    from governance.selectors import effective_rule, member_org_slugs
+    from sharing import stix
+    from sharing.services import intake
+    from sharing.services.watchlist import watchlist_for
+
+    org = Organization.objects.get(slug=MEMBER)
+    types = list(IndicatorType.objects.filter(is_active=True))
+    itype = next(t for t in types if t.key == kind)
+    rule, _ = effective_rule(organization=org, indicator_type=itype)
+    watchlist, members = watchlist_for(organization=org), list(member_org_slugs())
+    objects = stix_objects(kind, count, seed=11)
+    started = time.perf_counter()
+    for obj in objects:
+        mapped = stix.stix_to_submission(obj, types)
+        intake.check_client_reference(mapped.client_reference)
+        intake.check_limits(mapped.payload)
+        intake.check_schema(itype, mapped.payload)
+        submission = intake.new_submission(
+            None, org, itype, mapped.payload, "taxii", mapped.client_reference
+        )
+        outcome = intake.apply_policy(
+            organization=org, indicator_type=itype, payload=mapped.payload, rule=rule,
+            watchlist=watchlist, members=members,
+        )  # fmt: skip
+        intake.apply_rule_fields(submission, rule, outcome)
+    return time.perf_counter() - started
+
+
 def raw_insert(count: int) -> dict:
     """Insert the rows of `count` submissions with raw psycopg COPY; return the timings."""
     import psycopg
