@@ -9,7 +9,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api_schema import cursor_page
-from config.errors import ApplicationError
 from governance.models import ApiToken
 from sharing import lifecycle
 from sharing.api import serializers_submissions as s
@@ -21,6 +20,7 @@ from sharing.selectors.submissions import (
     submitting_organization,
 )
 from sharing.services.intake import submission_create, submission_preview, submission_withdraw
+from sharing.services.intake_batch import IntakeItem, IntakeResult, submission_create_many
 
 
 class SubmissionPagination(CursorPagination):
@@ -81,6 +81,17 @@ class SubmissionListApi(APIView):
         return Response(s.SubmissionOutput(submission).data, status=status.HTTP_201_CREATED)
 
 
+def _bulk_result(index: int, outcome: IntakeResult) -> dict:
+    if outcome.error is not None:
+        errors = outcome.error.errors or [{"field": "", "message": outcome.error.message}]
+        return {"index": index, "errors": errors}
+    submission = outcome.submission
+    result = {"index": index, "id": submission.pk, "state": submission.state}
+    if submission.refusal_reason:
+        result["refusal_reason"] = submission.refusal_reason
+    return result
+
+
 class SubmissionBulkApi(APIView):
     @extend_schema(
         request=s.BulkInput,
@@ -92,31 +103,27 @@ class SubmissionBulkApi(APIView):
         serializer = s.BulkInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         organization = _organization(request, serializer.validated_data.get("organization"))
-        results = []
+        results: list[dict | None] = []
+        items: list[IntakeItem] = []
         for index, raw in enumerate(serializer.validated_data["items"]):
             item = s.BulkItemInput(data=raw)
             if not item.is_valid():
                 results.append({"index": index, "errors": _item_errors(item.errors)})
                 continue
             data = item.validated_data
-            try:
-                # submission_create runs in its own savepoint: a failed item leaves nothing.
-                submission = submission_create(
-                    actor=request.user,
-                    organization=organization,
-                    indicator_type=data["indicator_type"],
-                    payload=data["payload"],
-                    source=Source.API,
-                    client_reference=data.get("client_reference"),
-                )
-            except ApplicationError as exc:
-                errors = exc.errors or [{"field": "", "message": exc.message}]
-                results.append({"index": index, "errors": errors})
-                continue
-            result = {"index": index, "id": submission.pk, "state": submission.state}
-            if submission.refusal_reason:
-                result["refusal_reason"] = submission.refusal_reason
-            results.append(result)
+            results.append(None)
+            items.append(
+                IntakeItem(data["indicator_type"], data["payload"], data.get("client_reference"))
+            )
+        # One batch: each item is accepted or refused on its own, a failed one leaves nothing.
+        taken = iter(
+            submission_create_many(
+                actor=request.user, organization=organization, items=items, source=Source.API
+            )
+        )
+        for index, result in enumerate(results):
+            if result is None:
+                results[index] = _bulk_result(index, next(taken))
         accepted = sum(1 for r in results if "id" in r)
         body = {"accepted": accepted, "rejected": len(results) - accepted, "results": results}
         return Response(s.BulkOutput(body).data)
