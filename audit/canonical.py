@@ -117,6 +117,26 @@ def _utf16_key(key: str) -> bytes:
         raise ValueError("keys must not contain lone surrogates") from exc
 
 
+def parse_canonical_at(text: str, pos: int) -> tuple[Any, int]:
+    """Decode the JSON value starting at ``text[pos]``; return it and where it ends.
+
+    Raise ValueError unless ``text[pos:end]`` is exactly its RFC 8785 form (the rules of
+    ``parse_canonical``, for one value inside a larger text).
+    """
+    try:
+        obj, end = _DECODER.raw_decode(text, pos)
+        part = text[pos:end]
+        if part.isascii() or max(part) < "\ue000":
+            canonical = _FAST_ENCODER.encode(obj) == part
+        else:
+            canonical = canonicalize(obj) == part.encode("utf-8")
+    except RecursionError as exc:
+        raise ValueError("JSON nested too deeply") from exc
+    if not canonical:
+        raise ValueError("not in RFC 8785 canonical form")
+    return obj, end
+
+
 def parse_canonical(data: bytes) -> Any:
     """Return the JSON value of ``data`` if it is exactly RFC 8785 form, else raise ValueError."""
     try:

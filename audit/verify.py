@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from audit.bundle import ENTRIES, MANIFEST, PREFIX, PROOFS, ZERO_HASH, Bundle, BundleError
-from audit.canonical import parse_canonical
+from audit.canonical import parse_canonical, parse_canonical_at
 from audit.merkle import Frontier, verify_consistency
 from audit.signed_note import (
     ALG_ED25519,
@@ -37,6 +37,53 @@ _ACTOR_KEYS = ("org", "role", "user_id", "username")
 _OBJECT_KEYS = ("id", "type")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _RECORDED_AT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z")
+
+
+# The fast path of a line (`_fast_entry`). A leaf's envelope has fixed keys in a fixed order, so
+# one regular expression per side of `data` proves both its shape and its canonical form; `data`
+# is decoded and re-encoded on its own. The expressions accept only RFC 8785 forms: strings
+# escape exactly `"`, `\` and control characters (\b \f \n \r \t, else \u00xx in lowercase hex)
+# and hold every other character literally; integers have no sign, leading zero or exponent
+# beyond what RFC 8785 writes, and at most 15 digits (well inside ±(2**53 - 1)). A line they
+# do not accept is not refused: it goes through the complete check (`parse_canonical` and
+# `entry_problem`), which refuses it with the reason or accepts it (e.g. a 16-digit user id).
+_RUN = r'[^"\\\x00-\x1f]*'
+_ESCAPE = r"\\(?:[\"\\bfnrt]|u00(?:0[0-7be-f]|1[0-9a-f]))"
+_STR = f'"{_RUN}(?:{_ESCAPE}{_RUN})*"'
+_STR_OR_NULL = f"(?:{_STR}|null)"
+_FAST_HEAD = re.compile(
+    rf'\{{"action":"(?=[^"]){_RUN}(?:{_ESCAPE}{_RUN})*",'
+    rf'"actor":\{{"org":{_STR_OR_NULL},"role":{_STR_OR_NULL},'
+    rf'"user_id":(?:null|0|-?[1-9][0-9]{{0,14}}),"username":{_STR}\}},"data":(?=\{{)'
+)
+_FAST_TAIL = re.compile(
+    rf',"object":\{{"id":{_STR_OR_NULL},"type":{_STR_OR_NULL}\}},"prev":"([0-9a-f]{{64}})",'
+    r'"recorded_at":"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z",'
+    r'"seq":(0|[1-9][0-9]{0,14}),"v":1\}'
+)
+
+
+def _fast_entry(line: bytes) -> tuple[int, str] | None:
+    """Return (seq, prev) of a canonical, well-formed leaf, or None to check it the long way.
+
+    Everything this accepts, `parse_canonical` and `entry_problem` accept with the same seq
+    and prev (tests/audit/test_verify_fast.py checks it on generated and mutated leaves).
+    """
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    head = _FAST_HEAD.match(text)
+    if head is None:
+        return None
+    try:
+        data, end = parse_canonical_at(text, head.end())
+    except ValueError:
+        return None
+    tail = _FAST_TAIL.fullmatch(text, end)
+    if tail is None or type(data) is not dict:
+        return None
+    return int(tail[2]), tail[1]
 
 
 @dataclass
@@ -207,6 +254,7 @@ def _scan_entries(
         roots[frontier.size] = frontier.root()
     sha256 = hashlib.sha256
     append = frontier.append
+    fast_entry = _fast_entry
     start = seq = frontier.size
     pending: int | None = None  # seq whose prev broke; the next line says which entry changed
     last_line = b""
@@ -218,14 +266,18 @@ def _scan_entries(
                 raise _Fail(
                     f"entries go beyond the final signed checkpoint (size {final_size})", seq
                 )
-            try:
-                entry = parse_canonical(line)
-            except ValueError as exc:
-                raise _Fail(f"entry is not canonical JSON ({exc})", pending or seq) from exc
-            problem = entry_problem(entry)
-            if problem:
-                raise _Fail(problem, pending or seq)
-            found, prev = entry["seq"], entry["prev"]
+            fast = fast_entry(line)
+            if fast is None:
+                try:
+                    entry = parse_canonical(line)
+                except ValueError as exc:
+                    raise _Fail(f"entry is not canonical JSON ({exc})", pending or seq) from exc
+                problem = entry_problem(entry)
+                if problem:
+                    raise _Fail(problem, pending or seq)
+                found, prev = entry["seq"], entry["prev"]
+            else:
+                found, prev = fast
             if pending is not None:
                 if found == seq and prev == prev_hex:
                     raise _Fail(

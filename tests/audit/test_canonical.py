@@ -5,7 +5,7 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from audit.canonical import MAX_SAFE_INTEGER, canonicalize, parse_canonical
+from audit.canonical import MAX_SAFE_INTEGER, canonicalize, canonicalize_checked, parse_canonical
 
 # Keys and strings drawn from every plane (surrogates excluded: they are not UTF-8), with the
 # astral plane and the U+E000..U+FFFF block over-represented because that is where UTF-16
@@ -114,3 +114,14 @@ def test_parse_canonical_accepts_long_digit_strings_and_safe_integers():
     assert parse_canonical('{"😀":2,"\ufb33":1}'.encode()) == {"\ufb33": 1, "😀": 2}
     with pytest.raises(ValueError):
         parse_canonical('{"\ufb33":1,"😀":2}'.encode())
+
+
+@settings(max_examples=400)
+@given(json_values)
+def test_canonicalize_checked_equals_rfc8785_package(value):
+    assert canonicalize_checked(value) == rfc8785.dumps(value)
+
+
+def test_canonicalize_checked_refuses_lone_surrogates():
+    with pytest.raises(ValueError):
+        canonicalize_checked({"a": "\ud800"})
