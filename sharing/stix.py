@@ -251,9 +251,10 @@ def _filled_pattern(template: str, payload: dict) -> str | None:
     A value that was dropped, pseudonymised or scrubbed no longer names the observable, so the
     indicator is exported as a note instead of a pattern that would match nothing.
     """
-    values: dict[str, str] = {}
-    for name in _PLACEHOLDER_RE.findall(template):
-        value = payload.get(name)
+    # Literal text and placeholder names alternate: [text, name, text, ..., text].
+    parts = list(_template_parts(template))
+    for index in range(1, len(parts), 2):
+        value = payload.get(parts[index])
         if not isinstance(value, (str, int)) or isinstance(value, bool):
             return None
         text = str(value)
@@ -261,8 +262,13 @@ def _filled_pattern(template: str, payload: dict) -> str | None:
             return None
         if _STIX_UNSAFE_RE.search(text):
             return None
-        values[name] = text
-    return _PLACEHOLDER_RE.sub(lambda m: values[m.group(1)], template)
+        parts[index] = text
+    return "".join(parts)
+
+
+@functools.lru_cache(maxsize=128)
+def _template_parts(template: str) -> tuple[str, ...]:
+    return tuple(_PLACEHOLDER_RE.split(template))
 
 
 def pattern_for(indicator: SharedIndicator) -> str | None:
@@ -273,7 +279,9 @@ def pattern_for(indicator: SharedIndicator) -> str | None:
     return _filled_pattern(template, indicator.redacted_payload or {})
 
 
-def _extension_properties(indicator: SharedIndicator) -> dict:
+def _extension_properties(indicator: SharedIndicator, expires: str | None = None) -> dict:
+    """Return the forum's extension of the object; `expires`: the STIX timestamp of
+    `expires_at`, when the caller already formatted it."""
     properties: dict[str, Any] = {
         "extension_type": "property-extension",
         "indicator_type": indicator.indicator_type.key,
@@ -287,7 +295,7 @@ def _extension_properties(indicator: SharedIndicator) -> dict:
         "pap": f"PAP:{normalize_level(indicator.pap, 'PAP')}",
     }
     if indicator.expires_at is not None:
-        properties["expires"] = stix_timestamp(indicator.expires_at)
+        properties["expires"] = expires or stix_timestamp(indicator.expires_at)
     return properties
 
 
@@ -351,11 +359,17 @@ def stix_object(indicator) -> dict:
     itype: IndicatorType = indicator.indicator_type
     pattern = pattern_for(indicator)
     author = created_by_ref(indicator)
+    # Each timestamp is formatted once (`created` and `valid_from`, `valid_until` and `expires`).
+    created = stix_timestamp(indicator.published_at)
+    expires_at = indicator.expires_at
+    expires = None if expires_at is None else stix_timestamp(expires_at)
     common_head = {
         "spec_version": "2.1",
-        "id": indicator.stix_id if pattern is not None else stix_object_id(indicator),
+        "id": indicator.stix_id
+        if pattern is not None
+        else f"note--{indicator.stix_id.split('--', 1)[1]}",  # as stix_object_id
         "created_by_ref": author,
-        "created": stix_timestamp(indicator.published_at),
+        "created": created,
         "modified": object_version(indicator),
     }
     if pattern is not None:
@@ -368,10 +382,10 @@ def stix_object(indicator) -> dict:
             "pattern": pattern,
             "pattern_type": "stix",
             "pattern_version": "2.1",
-            "valid_from": _any_precision(stix_timestamp(indicator.published_at)),
+            "valid_from": _any_precision(created),
         }
-        if indicator.expires_at is not None and indicator.expires_at > indicator.published_at:
-            obj["valid_until"] = _any_precision(stix_timestamp(indicator.expires_at))
+        if expires is not None and expires_at > indicator.published_at:
+            obj["valid_until"] = _any_precision(expires)
     else:
         obj = {
             "type": "note",
@@ -383,7 +397,7 @@ def stix_object(indicator) -> dict:
     if indicator.withdrawn_at is not None:
         obj["revoked"] = True
     obj["object_marking_refs"] = marking_refs(indicator)
-    obj["extensions"] = {EXTENSION_ID: _extension_properties(indicator)}
+    obj["extensions"] = {EXTENSION_ID: _extension_properties(indicator, expires)}
     return obj
 
 
