@@ -6,7 +6,7 @@ Pure module: standard library only, so the offline verifier can use it.
 from __future__ import annotations
 
 import json
-from json.encoder import encode_basestring
+from json.encoder import c_encode_basestring, c_make_encoder, encode_basestring
 from typing import Any
 
 # RFC 8785 numbers are IEEE 754 doubles; beyond this an integer has no exact canonical form.
@@ -15,6 +15,26 @@ MAX_SAFE_INTEGER = 2**53 - 1
 # For text whose characters all lie below U+E000, code point order equals UTF-16 code unit order,
 # so the standard library's C encoder with sort_keys produces exactly the RFC 8785 bytes.
 _FAST_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def _not_json(value: object) -> Any:
+    raise TypeError(f"not a JSON value: {type(value).__name__}")
+
+
+# The same encoder's C core, built once: `JSONEncoder.encode` builds it again on every call,
+# which costs more than encoding a small object. No cycle check (markers=None): it encodes
+# decoded JSON and values `_check_json`-style walks already visited.
+_C_ENCODER = (
+    c_make_encoder(None, _not_json, c_encode_basestring, None, ":", ",", True, False, True)
+    if c_make_encoder is not None and c_encode_basestring is not None
+    else None
+)
+
+
+def _fast_encode(obj: object) -> str:
+    if _C_ENCODER is None:
+        return _FAST_ENCODER.encode(obj)
+    return "".join(_C_ENCODER(obj, 0))
 
 
 def _reject_float(text: str) -> Any:
@@ -62,7 +82,7 @@ def canonicalize_checked(obj: object) -> bytes:
     gives the RFC 8785 bytes whenever every character is below U+E000 (code point order equals
     UTF-16 order); otherwise, or for a lone surrogate, this falls back to ``canonicalize``.
     """
-    text = _FAST_ENCODER.encode(obj)
+    text = _fast_encode(obj)
     if text.isascii():
         return text.encode("ascii")
     if max(text) < "\ue000":
@@ -127,7 +147,7 @@ def parse_canonical_at(text: str, pos: int) -> tuple[Any, int]:
         obj, end = _DECODER.raw_decode(text, pos)
         part = text[pos:end]
         if part.isascii() or max(part) < "\ue000":
-            canonical = _FAST_ENCODER.encode(obj) == part
+            canonical = _fast_encode(obj) == part
         else:
             canonical = canonicalize(obj) == part.encode("utf-8")
     except RecursionError as exc:
@@ -146,7 +166,7 @@ def parse_canonical(data: bytes) -> Any:
     try:
         obj = _DECODER.decode(text)
         if text.isascii() or max(text) < "\ue000":
-            canonical = _FAST_ENCODER.encode(obj) == text
+            canonical = _fast_encode(obj) == text
         else:
             canonical = canonicalize(obj) == data
     except RecursionError as exc:
