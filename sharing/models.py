@@ -260,7 +260,15 @@ class ReviewTask(models.Model):
                 name="claimed_task_has_assignee",
             ),
         ]
-        indexes = [models.Index(fields=["queue", "state", "due_at"])]
+        indexes = [
+            models.Index(fields=["queue", "state", "due_at"]),
+            # The review queue's order: a page is an index range, not a sort of every task.
+            models.Index(
+                fields=["due_at", "id"],
+                name="review_task_active_due",
+                condition=models.Q(state__in=["open", "claimed"]),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.stage} review of {self.submission_id} ({self.state})"

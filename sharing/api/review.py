@@ -16,7 +16,9 @@ from sharing.services import review as services
 
 
 class TaskPagination(CursorPagination):
-    ordering = ("-overdue", "due_at", "id")
+    ordering = ("due_at", "id")  # overdue first: see review_task_list
+    page_size_query_param = "page_size"
+    max_page_size = 200
 
 
 class ReviewTaskListApi(APIView):
@@ -31,6 +33,7 @@ class ReviewTaskListApi(APIView):
             OpenApiParameter("flags", str, enum=["yes", "no"]),
             OpenApiParameter("older_than_hours", int),
             OpenApiParameter("mine", bool),
+            OpenApiParameter("page_size", int, description="1 to 200 (default 50)"),
         ],
         summary="Open and claimed tasks of my queues (overdue first)",
     )

@@ -84,7 +84,9 @@ def review_task_list(*, actor, filters: dict[str, Any] | None = None) -> QuerySe
         qs = qs.filter(submission__created_at__lt=now - timedelta(hours=hours))
     if filters.get("mine"):
         qs = qs.filter(assignee=actor)
-    return qs.order_by("-overdue", "due_at", "id")
+    # Overdue first is due_at ascending (overdue means due before now), so the page is a range
+    # of the `review_task_active_due` index instead of a sort of every task of the queues.
+    return qs.order_by("due_at", "id")
 
 
 def review_task_get(*, actor, pk) -> ReviewTask:

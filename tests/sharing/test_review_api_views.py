@@ -80,3 +80,30 @@ def test_queue_and_review_pages(two_org_policy, make_submission, users, client):
     assert client.get(reverse("review-queue")).status_code == 403
     client.force_login(users["other_legal"])
     assert client.get(reverse("review-task", args=[task_id])).status_code == 404
+
+
+def test_review_queue_lists_overdue_first_then_by_due_time_across_pages(
+    two_org_policy, make_submission, users
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from sharing.models import ReviewTask
+
+    submissions = [make_submission() for _ in range(5)]
+    now = timezone.now()
+    # Two overdue (one long overdue), three due later, out of creation order.
+    offsets = [timedelta(hours=5), -timedelta(hours=1), timedelta(hours=2), -timedelta(days=2),
+               timedelta(hours=30)]  # fmt: skip
+    for submission, offset in zip(submissions, offsets, strict=True):
+        ReviewTask.objects.filter(submission=submission).update(due_at=now + offset)
+    api = _api(users["legal_reviewer"])
+    first = api.get("/api/v1/review-tasks/?page_size=2").json()
+    seen = [r["submission_id"] for r in first["results"]]
+    page = first
+    while page["next"]:
+        page = api.get(page["next"]).json()
+        seen += [r["submission_id"] for r in page["results"]]
+    expected = [submissions[i] for i in (3, 1, 2, 0, 4)]
+    assert seen == [str(s.pk) for s in expected]
