@@ -1,7 +1,9 @@
 """Audit benchmarks: append rate (1 and 8 writers, PostgreSQL) and offline verification rate.
 
-Appends run on a fresh database `clearroom_bench` (dropped and re-created), and the chain is
-checked gapless afterwards. Verification builds an export of 100,000 events in the real bundle
+Appends run on a fresh database `clearroom_bench` (dropped and re-created), each event its own
+transaction, from writer processes (each with its own connection, as gunicorn and Celery
+workers are) and then from writer threads of one process; the chain is checked gapless after
+each run. Verification builds an export of 100,000 events in the real bundle
 format, signed with a throw-away key, and times `audit.verify.verify_bundle` against plain
 SHA-256 over the same leaf bytes.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import multiprocessing
 import os
 import tempfile
 import threading
@@ -46,37 +49,92 @@ def _setup_django() -> None:
     call_command("migrate", verbosity=0)
 
 
-def _append_rate(writers: int, per_writer: int) -> float:
-    from django.db import connections, transaction
+def _append_work(worker: int, per_writer: int) -> None:
+    from django.db import transaction
 
     from audit.actions import HEALTH_PINGED
     from audit.actors import SYSTEM
     from audit.services import audit_record
 
-    barrier = threading.Barrier(writers + 1)
-    errors: list[BaseException] = []
+    for index in range(per_writer):
+        with transaction.atomic():
+            audit_record(actor=SYSTEM, action=HEALTH_PINGED, data={"w": worker, "i": index})
 
-    def work(worker: int) -> None:
-        try:
-            barrier.wait()
-            for index in range(per_writer):
-                with transaction.atomic():
-                    audit_record(actor=SYSTEM, action=HEALTH_PINGED, data={"w": worker, "i": index})
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connections.close_all()
 
-    threads = [threading.Thread(target=work, args=(n,)) for n in range(writers)]
-    for thread in threads:
-        thread.start()
+def run_writers(target, writers: int, args: tuple = (), mode: str = "process") -> float:
+    """Run `target(worker, *args)` in `writers` threads or processes at once; return seconds.
+
+    Processes (forked, each opening its own database connection) are how production writes:
+    gunicorn workers and Celery processes. Threads share one interpreter's GIL, so their Python
+    work is serialised on top of the head lock.
+    """
+    from django.db import connections
+
+    if mode == "thread":
+        barrier = threading.Barrier(writers + 1)
+        errors: list[BaseException] = []
+
+        def work(worker: int) -> None:
+            try:
+                barrier.wait()
+                target(worker, *args)
+            except BaseException as exc:
+                errors.append(exc)
+            finally:
+                connections.close_all()
+
+        threads = [threading.Thread(target=work, args=(n,)) for n in range(writers)]
+        for thread in threads:
+            thread.start()
+        barrier.wait()
+        started = time.monotonic()
+        for thread in threads:
+            thread.join()
+        elapsed = time.monotonic() - started
+        if errors:
+            raise errors[0]
+        return elapsed
+    if mode != "process":
+        raise ValueError(f"mode must be 'thread' or 'process', not {mode!r}")
+    context = multiprocessing.get_context("fork")
+    connections.close_all()  # a forked child must never share the parent's socket
+    barrier = context.Barrier(writers + 1)
+    results = context.Queue()
+    procs = [
+        context.Process(target=_child, args=(target, n, args, barrier, results))
+        for n in range(writers)
+    ]
+    for proc in procs:
+        proc.start()
     barrier.wait()
-    started = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
-    if errors:
-        raise errors[0]
+    started = time.monotonic()
+    outcomes = [results.get() for _ in procs]
+    for proc in procs:
+        proc.join()
+    failures = [outcome for outcome in outcomes if isinstance(outcome, str)]
+    if failures:
+        raise RuntimeError(f"a writer process failed: {failures[0]}")
+    # CLOCK_MONOTONIC is system-wide, so the children's end times compare with `started`.
+    return max(outcomes) - started
+
+
+def _child(target, worker: int, args: tuple, barrier, results) -> None:
+    import traceback
+
+    from django.db import connections
+
+    try:
+        barrier.wait()
+        target(worker, *args)
+        results.put(time.monotonic())
+    except BaseException:
+        results.put(traceback.format_exc())
+    finally:
+        connections.close_all()
+
+
+def _append_rate(writers: int, per_writer: int, mode: str = "process") -> float:
+    elapsed = run_writers(_append_work, writers, (per_writer,), mode)
     return writers * per_writer / elapsed
 
 
@@ -159,15 +217,19 @@ def _verify_rate(count: int) -> tuple[float, float]:
 
 def main() -> None:
     _setup_django()
-    single = _append_rate(1, SINGLE)
-    _check_gapless(SINGLE)
-    print(f"append, 1 writer:   {single:8.0f} events/s ({SINGLE} events)")
-    eight = _append_rate(WRITERS, PER_WRITER)
-    _check_gapless(SINGLE + WRITERS * PER_WRITER)
-    print(
-        f"append, {WRITERS} writers:  {eight:8.0f} events/s ({WRITERS} x {PER_WRITER} events), "
-        "chain gapless and verified"
-    )
+    total = 0
+    for mode in ("process", "thread"):
+        single = _append_rate(1, SINGLE, mode)
+        total += SINGLE
+        _check_gapless(total)
+        print(f"append, 1 writer ({mode}):   {single:8.0f} events/s ({SINGLE} events)")
+        eight = _append_rate(WRITERS, PER_WRITER, mode)
+        total += WRITERS * PER_WRITER
+        _check_gapless(total)
+        print(
+            f"append, {WRITERS} writers ({mode}):  {eight:8.0f} events/s "
+            f"({WRITERS} x {PER_WRITER} events), chain gapless and verified"
+        )
     verify, raw = _verify_rate(VERIFY_EVENTS)
     print(f"verify bundle:      {verify:8.0f} events/s ({VERIFY_EVENTS} events, offline)")
     print(

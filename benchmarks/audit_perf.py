@@ -1,9 +1,11 @@
 """Audit part of the suite: `python -m benchmarks.audit_perf OUT.json` (a child of the runner).
 
 Reuses the audit engineer's `benchmarks/audit_bench.py` for the append measurement (its
-writer threads and gapless check) on its own database, `clearroom_bench_audit`, and adds:
+writers and gapless check) on its own database, `clearroom_bench_audit`, and adds:
 
-- append rate with 1, 8 and 16 concurrent writers, the chain checked gapless and unforked
+- append rate with 1, 8 and 16 concurrent writer processes (each its own connection, as
+  gunicorn and Celery workers are; `append_N`) and with 8 threads of one process
+  (`append_8_threads`, the earlier method), the chain checked gapless and unforked
   (`audit.integrity.check_database` recomputes every leaf, prev link and the head) after each;
 - a log of BENCH_AUDIT_EVENTS (default 1,000,000) events, generated fast: valid leaves are
   computed in Python (RFC 8785 canonical JSON equals `json.dumps(sort_keys, compact)` for the
@@ -43,25 +45,26 @@ def _appends(figures: dict) -> None:
     from audit.integrity import check_database
 
     total = 0
-    for writers in WRITERS:
+    runs = [("process", writers) for writers in WRITERS] + [("thread", 8)]
+    for mode, writers in runs:
         per = PER_WRITER[writers]
-        rate = audit_bench._append_rate(writers, per)
+        rate = audit_bench._append_rate(writers, per, mode)
         total += writers * per
         audit_bench._check_gapless(total)
         assert check_database().size == total
-        figures[f"append_{writers}"] = (rate, f"append, {writers} writer(s), chain verified",
-                                        "events/s")  # fmt: skip
-        print(f"  append, {writers:2} writers: {rate:8.0f} events/s", flush=True)
+        key = f"append_{writers}" if mode == "process" else f"append_{writers}_threads"
+        figures[key] = (rate, f"append, {writers} writers ({mode}), chain verified",
+                        "events/s")  # fmt: skip
+        print(f"  append, {writers:2} writers ({mode}): {rate:8.0f} events/s", flush=True)
 
 
 def _raw_protocol(figures: dict) -> None:
     """Time the append protocol itself with raw psycopg: the bound of any audited writer.
 
-    The same statements an append runs (lock the head row, insert the event, update the head,
-    commit) on scratch tables, from 1, 8 and 16 threads with a connection each.
+    The statements an append ran before it was reduced to two round trips inside the lock
+    (lock the head row, insert the event, update the head, commit) on scratch tables, from 1,
+    8 and 16 writer processes with a connection each, like the Django figures.
     """
-    import threading
-
     import psycopg
 
     url = _url()
@@ -92,14 +95,8 @@ def _raw_protocol(figures: dict) -> None:
 
     for writers in WRITERS:
         per = PER_WRITER[writers]
-        threads = [threading.Thread(target=work, args=(n, per)) for n in range(writers)]
-        started = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        rate = writers * per / (time.perf_counter() - started)
-        label = f"raw psycopg append protocol, {writers} writer(s)"
+        rate = writers * per / audit_bench.run_writers(work, writers, (per,), "process")
+        label = f"raw psycopg append protocol, {writers} writer process(es)"
         figures[f"raw_append_{writers}"] = (rate, label, "events/s")
         print(f"  raw protocol, {writers:2} writers: {rate:8.0f} events/s", flush=True)
 
