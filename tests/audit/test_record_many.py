@@ -57,3 +57,34 @@ def test_an_empty_batch_appends_nothing():
     with transaction.atomic():
         assert audit_record_many([]) == []
     assert not AuditEvent.objects.exists()
+
+
+def test_a_batch_larger_than_one_insert_statement_chains_and_verifies():
+    # PostgreSQL writes 500 rows per INSERT; the last one shares its statement with the head.
+    with transaction.atomic():
+        events = audit_record_many(_specs(1203, "big"))
+    with transaction.atomic():
+        after = audit_record(actor=SYSTEM, action=actions.HEALTH_PINGED, data={"note": "after"})
+    assert [e.seq for e in events] == list(range(1203))
+    assert after.seq == 1203 and after.prev_hash == events[-1].leaf_hash
+    assert AuditEvent.objects.count() == 1204
+    assert AuditHead.objects.get(pk=1).size == 1204
+    assert check_database().size == 1204
+
+
+def test_returned_events_are_the_stored_rows():
+    with transaction.atomic():
+        event = audit_record(
+            actor=SYSTEM, action=actions.HEALTH_PINGED, data={"note": "x", "n": [1, None]}
+        )
+    assert not event._state.adding and event._state.db == "default"
+    stored = AuditEvent.objects.get(pk=event.pk)
+    for field in ("seq", "recorded_at", "actor_username", "action", "data", "prev_hash"):
+        assert getattr(stored, field) == getattr(event, field)
+    assert bytes(stored.leaf) == event.leaf and stored.leaf_hash == event.leaf_hash
+
+
+def test_integers_beyond_the_exact_json_range_are_refused():
+    with pytest.raises(TypeError, match="outside"), transaction.atomic():
+        audit_record(actor=SYSTEM, action=actions.HEALTH_PINGED, data={"n": 2**53})
+    assert not AuditEvent.objects.exists()
