@@ -217,3 +217,23 @@ def test_api_list_query_count_does_not_grow_with_rows(
     rows = body["results"]
     assert len(rows) == 6 and {r["indicator_type"] for r in rows} == {"account-cluster"}
     assert all(r["contributor"] is None and r["stix_id"].startswith("note--") for r in rows)
+
+
+@pytest.mark.parametrize(
+    ("accepted", "pending"),
+    [
+        ((), ["PAP:GREEN", "TLP:AMBER+STRICT"]),
+        (("TLP:AMBER+STRICT",), ["PAP:GREEN"]),
+        (("PAP:GREEN", "TLP:RED", "PAP:RED"), ["TLP:AMBER+STRICT"]),
+        (("PAP:GREEN", "TLP:AMBER+STRICT"), []),
+    ],
+)
+def test_pending_markings_are_those_in_scope_not_accepted(published, users, accepted, pending):
+    from sharing.selectors.indicators import pending_markings
+    from sharing.services.publication import marking_acknowledge
+
+    reader, outsider = users["other_analyst"], users["third_analyst"]
+    for marking in accepted:
+        marking_acknowledge(actor=reader, marking=marking)
+    assert pending_markings(actor=reader) == pending
+    assert pending_markings(actor=outsider) == []  # nothing in its scope
