@@ -100,6 +100,12 @@ _EVENT_COLUMNS = (
 _EVENT_VALUES = "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s, %s, %s)"
 # Rows per INSERT statement of a batch (13 parameters each; PostgreSQL allows 65,535).
 _INSERT_ROWS = 500
+# Batches larger than this are written with COPY, then the head updated on its own.
+_COPY_ROWS = 50
+_COPY_SQL = f"COPY audit_auditevent ({_EVENT_COLUMNS}) FROM STDIN"
+_HEAD_UPDATE_SQL = (
+    "UPDATE audit_audithead SET size = %s, last_leaf_hash = %s, frontier = %s::jsonb WHERE id = 1"
+)
 
 
 def _lock_head_postgresql(cursor) -> tuple[int, str, Frontier]:
@@ -141,6 +147,15 @@ def _write_postgresql(cursor, events: list[AuditEvent], size: int, last: str, fr
         )
         for e in events
     ]  # fmt: skip
+    if len(rows) > _COPY_ROWS:
+        # A batch (an envelope of submissions): COPY is about 5x faster per row than INSERT.
+        with connection.wrap_database_errors, cursor.cursor.copy(_COPY_SQL) as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(_HEAD_UPDATE_SQL, [size, last, json.dumps(frontier.to_json())])
+        if cursor.rowcount != 1:
+            raise RuntimeError("audit head row is missing")
+        return
     chunks = [rows[i : i + _INSERT_ROWS] for i in range(0, len(rows), _INSERT_ROWS)]
     for chunk in chunks[:-1]:
         cursor.execute(_insert_sql(len(chunk), and_head=False), [v for row in chunk for v in row])

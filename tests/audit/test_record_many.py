@@ -60,7 +60,8 @@ def test_an_empty_batch_appends_nothing():
 
 
 def test_a_batch_larger_than_one_insert_statement_chains_and_verifies():
-    # PostgreSQL writes 500 rows per INSERT; the last one shares its statement with the head.
+    # PostgreSQL writes a batch of more than 50 events with COPY, then updates the head;
+    # check_database compares every stored column with its signed leaf.
     with transaction.atomic():
         events = audit_record_many(_specs(1203, "big"))
     with transaction.atomic():
