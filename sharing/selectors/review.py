@@ -41,10 +41,16 @@ def review_queue_list(*, actor) -> QuerySet[ReviewQueue]:
     )
 
 
-def _scoped_tasks(actor) -> QuerySet[ReviewTask]:
+def _scoped_tasks(actor, queue_key: str | None = None) -> QuerySet[ReviewTask]:
     # The bare scope, not the counted list: counting every task of the queues on each task
-    # read cost a scan of all their tasks.
-    return ReviewTask.objects.filter(queue__in=_queue_scope(actor).values("pk"))
+    # read cost a scan of all their tasks. The queue ids are read first and passed as values:
+    # as a subquery, PostgreSQL estimated the tiny, rarely analysed queue table at one row and
+    # joined and sorted every task of the queue (270 ms at 40,000 tasks) instead of reading the
+    # page from the due-date index (0.4 ms).
+    queues = _queue_scope(actor)
+    if queue_key:
+        queues = queues.filter(key=queue_key)
+    return ReviewTask.objects.filter(queue_id__in=list(queues.values_list("pk", flat=True)))
 
 
 def review_task_list(*, actor, filters: dict[str, Any] | None = None) -> QuerySet[ReviewTask]:
@@ -56,7 +62,7 @@ def review_task_list(*, actor, filters: dict[str, Any] | None = None) -> QuerySe
     filters = filters or {}
     now = timezone.now()
     qs = (
-        _scoped_tasks(actor)
+        _scoped_tasks(actor, filters.get("queue"))
         .filter(state__in=ACTIVE)
         .select_related(
             "queue", "assignee", "submission__indicator_type", "submission__organization"
@@ -69,8 +75,6 @@ def review_task_list(*, actor, filters: dict[str, Any] | None = None) -> QuerySe
             )
         )
     )
-    if filters.get("queue"):
-        qs = qs.filter(queue__key=filters["queue"])
     if filters.get("type"):
         qs = qs.filter(submission__indicator_type__key=filters["type"])
     if filters.get("stage"):
