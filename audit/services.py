@@ -41,6 +41,7 @@ from audit.signed_note import (
     split_note,
     verify_cosignature,
 )
+from config.bulk import bulk_insert
 from config.errors import AccessDenied, Conflict, NotFound, ValidationFailed
 from governance.permissions import organizations_with, require
 from governance.roles import Capability, OrgKind
@@ -98,14 +99,12 @@ _EVENT_COLUMNS = (
     "object_type, object_id, data, leaf, prev_hash, leaf_hash"
 )
 _EVENT_VALUES = "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s, %s, %s)"
-# Rows per INSERT statement of a batch (13 parameters each; PostgreSQL allows 65,535).
-_INSERT_ROWS = 500
-# Batches larger than this are written with COPY, then the head updated on its own.
-_COPY_ROWS = 50
-_COPY_SQL = f"COPY audit_auditevent ({_EVENT_COLUMNS}) FROM STDIN"
 _HEAD_UPDATE_SQL = (
     "UPDATE audit_audithead SET size = %s, last_leaf_hash = %s, frontier = %s::jsonb WHERE id = 1"
 )
+# Up to this many events are one INSERT sharing its statement with the head's UPDATE (13
+# parameters each); a larger batch (an envelope of submissions) is one COPY, then the UPDATE.
+_COPY_ROWS = 50
 
 
 def _lock_head_postgresql(cursor) -> tuple[int, str, Frontier]:
@@ -125,43 +124,34 @@ def _lock_head_postgresql(cursor) -> tuple[int, str, Frontier]:
     return size, last, frontier
 
 
-def _insert_sql(rows: int, *, and_head: bool) -> str:
-    """Return the INSERT of `rows` events, and the head's UPDATE in the same statement."""
+def _insert_and_head_sql(rows: int) -> str:
+    """Return the INSERT of `rows` events and the head's UPDATE, as one statement."""
     # Built from constants and placeholders only; every value is a bound parameter.
-    insert = f"INSERT INTO audit_auditevent ({_EVENT_COLUMNS}) VALUES " + ", ".join(  # noqa: S608
-        [_EVENT_VALUES] * rows
-    )
-    if not and_head:
-        return insert
-    head = "UPDATE audit_audithead SET size = %s, last_leaf_hash = %s, frontier = %s::jsonb"
-    return f"WITH e AS ({insert}) {head} WHERE id = 1"  # noqa: S608
+    values = ", ".join([_EVENT_VALUES] * rows)
+    insert = f"INSERT INTO audit_auditevent ({_EVENT_COLUMNS}) VALUES {values}"  # noqa: S608
+    return f"WITH e AS ({insert}) {_HEAD_UPDATE_SQL}"
 
 
 def _write_postgresql(cursor, events: list[AuditEvent], size: int, last: str, frontier) -> None:
-    """Insert `events` and advance the head; the last INSERT and the UPDATE are one statement."""
-    rows = [
-        (
-            e.seq, e.recorded_at, e.actor_user_id, e.actor_username, e.actor_org, e.actor_role,
-            e.action, e.object_type, e.object_id, json.dumps(e.data), e.leaf, e.prev_hash,
-            e.leaf_hash,
-        )
-        for e in events
-    ]  # fmt: skip
-    if len(rows) > _COPY_ROWS:
-        # A batch (an envelope of submissions): COPY is about 5x faster per row than INSERT.
-        with connection.wrap_database_errors, cursor.cursor.copy(_COPY_SQL) as copy:
-            for row in rows:
-                copy.write_row(row)
-        cursor.execute(_HEAD_UPDATE_SQL, [size, last, json.dumps(frontier.to_json())])
-        if cursor.rowcount != 1:
-            raise RuntimeError("audit head row is missing")
-        return
-    chunks = [rows[i : i + _INSERT_ROWS] for i in range(0, len(rows), _INSERT_ROWS)]
-    for chunk in chunks[:-1]:
-        cursor.execute(_insert_sql(len(chunk), and_head=False), [v for row in chunk for v in row])
-    params = [v for row in chunks[-1] for v in row]
-    params += [size, last, json.dumps(frontier.to_json())]
-    cursor.execute(_insert_sql(len(chunks[-1]), and_head=True), params)
+    """Insert `events` and advance the head: one statement, or a COPY and the UPDATE."""
+    head = [size, last, json.dumps(frontier.to_json())]
+    if len(events) > _COPY_ROWS:
+        bulk_insert(AuditEvent, events)  # about 5x faster a row than a multi-row INSERT
+        cursor.execute(_HEAD_UPDATE_SQL, head)
+    else:
+        params = [
+            value
+            for e in events
+            for value in (
+                e.seq, e.recorded_at, e.actor_user_id, e.actor_username, e.actor_org,
+                e.actor_role, e.action, e.object_type, e.object_id, json.dumps(e.data), e.leaf,
+                e.prev_hash, e.leaf_hash,
+            )
+        ]  # fmt: skip
+        cursor.execute(_insert_and_head_sql(len(events)), params + head)
+        for event in events:
+            event._state.adding = False
+            event._state.db = connection.alias
     if cursor.rowcount != 1:
         raise RuntimeError("audit head row is missing")
 
@@ -257,9 +247,6 @@ def audit_record_many(specs: list[AuditSpec]) -> list[AuditEvent]:
                 seq, prev, frontier = _lock_head_postgresql(cursor)
                 events = _chain(prepared, recorded_at, stamp, seq, prev, frontier)
                 _write_postgresql(cursor, events, seq + len(events), events[-1].leaf_hash, frontier)
-            for event in events:
-                event._state.adding = False
-                event._state.db = connection.alias
             return events
         head = _locked_head()
         seq = head.size
