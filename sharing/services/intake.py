@@ -28,6 +28,7 @@ from sharing.keys import pseudonym_key
 from sharing.models import ReviewTask, Source, Submission, SubmissionTransition, TaskState
 from sharing.redaction import FieldPlan, RedactionError, redact
 from sharing.scanning import scan
+from sharing.services.publication import history_row
 from sharing.services.review import review_start
 from sharing.services.watchlist import watchlist_for
 
@@ -79,6 +80,13 @@ def _limit_errors(payload: Any) -> list[dict[str, str]]:
 
     walk(payload, "payload", 1)
     return errors
+
+
+def check_source(source: str) -> None:
+    if source not in Source.values:
+        raise ValidationFailed(
+            "Unknown source.", errors=[{"field": "source", "message": "unknown source"}]
+        )
 
 
 def check_client_reference(client_reference: str | None) -> str | None:
@@ -322,11 +330,7 @@ def _insert(submission: Submission) -> Submission | None:
 
 def _history(submission: Submission, actor, from_state: str, to_state: str, reason: str = ""):
     SubmissionTransition.objects.create(
-        submission=submission,
-        from_state=from_state,
-        to_state=to_state,
-        actor_username=getattr(actor, "username", "system"),
-        reason=reason,
+        **history_row(submission, actor, from_state, to_state, reason)
     )
 
 
@@ -362,10 +366,7 @@ def submission_create(
     policy as a `refused` submission with its reason.
     """
     require(actor, Capability.SUBMIT, organization)
-    if source not in Source.values:
-        raise ValidationFailed(
-            "Unknown source.", errors=[{"field": "source", "message": "unknown source"}]
-        )
+    check_source(source)
     client_reference = check_client_reference(client_reference)
     check_limits(payload)
     with transaction.atomic():

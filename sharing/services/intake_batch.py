@@ -26,7 +26,7 @@ from audit import actions
 from audit.actors import SYSTEM
 from audit.services import AuditSpec, audit_record_many
 from config.bulk import bulk_insert
-from config.errors import ApplicationError, ValidationFailed
+from config.errors import ApplicationError
 from governance.models import IndicatorType, Organization
 from governance.permissions import require
 from governance.roles import Capability
@@ -36,7 +36,6 @@ from sharing.models import (
     ReviewTask,
     SharedIndicator,
     SharedIndicatorGroupObjectPermission,
-    Source,
     Submission,
     SubmissionTransition,
 )
@@ -104,10 +103,7 @@ def submission_create_many(
 ) -> list[IntakeResult]:
     """Take every item as `submission_create` would; return one result per item, in order."""
     require(actor, Capability.SUBMIT, organization)
-    if source not in Source.values:
-        raise ValidationFailed(
-            "Unknown source.", errors=[{"field": "source", "message": "unknown source"}]
-        )
+    intake.check_source(source)
     try:
         with transaction.atomic():
             return _create_many(actor, organization, items, source)
@@ -148,11 +144,7 @@ class _Writes:
         previous = submission.apply_transition(target)
         self.history.append(
             SubmissionTransition(
-                submission=submission,
-                from_state=previous,
-                to_state=target,
-                actor_username=getattr(actor, "username", "system"),
-                reason=reason,
+                **publication.history_row(submission, actor, previous, target, reason)
             )
         )
 
@@ -175,10 +167,7 @@ class _Writes:
         self.submissions.append(submission)
         self.history.append(
             SubmissionTransition(
-                submission=submission,
-                from_state="",
-                to_state=lifecycle.SUBMITTED,
-                actor_username=getattr(self.actor, "username", "system"),
+                **publication.history_row(submission, self.actor, "", lifecycle.SUBMITTED)
             )
         )
         self._event(
@@ -222,8 +211,9 @@ class _Writes:
         bulk_insert(ReviewTask, self.tasks)
         if self.indicators:
             bulk_insert(SharedIndicator, self.indicators)
+            app_label, codename = publication.VIEW_PERMISSION.split(".")
             permission = Permission.objects.get(
-                content_type__app_label="sharing", codename="view_sharedindicator"
+                content_type__app_label=app_label, codename=codename
             )
             bulk_insert(
                 SharedIndicatorGroupObjectPermission,

@@ -57,17 +57,25 @@ def _actor_name(actor) -> str:
     return actor.username if isinstance(actor, Actor) else actor.get_username()
 
 
+def history_row(
+    submission: Submission, actor, from_state: str, to_state: str, reason: str = ""
+) -> dict:
+    """Return the fields of the history row of `submission` moving from `from_state` to
+    `to_state` (for `SubmissionTransition.objects.create` or a batch's bulk insert)."""
+    return {
+        "submission": submission,
+        "from_state": from_state,
+        "to_state": to_state,
+        "actor_username": _actor_name(actor),
+        "reason": reason,
+    }
+
+
 def record_transition(*, submission: Submission, target: str, actor, reason: str = "") -> str:
     """Move a locked submission to `target`, save it and keep the history row."""
     previous = submission.apply_transition(target)
     submission.save(update_fields=["state", "decided_at", "updated_at"])
-    SubmissionTransition.objects.create(
-        submission=submission,
-        from_state=previous,
-        to_state=target,
-        actor_username=_actor_name(actor),
-        reason=reason,
-    )
+    SubmissionTransition.objects.create(**history_row(submission, actor, previous, target, reason))
     return previous
 
 
@@ -274,26 +282,40 @@ def _send_submitter_mail(submission: Submission, state: str) -> int:
     )
 
 
+# From a user to the object permissions of their organizations' groups.
+_GRANT = "memberships__organization__group__sharedindicatorgroupobjectpermission__"
+
+
+def _readers(indicator_ids: list):
+    """Return the active users with an email, in an active organization and a role that reads
+    the feed, whose organization was granted the view permission on one of `indicator_ids`.
+
+    One `filter()`, so the membership with the role is the one whose group holds the grant.
+    """
+    return (
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            memberships__organization__is_active=True,
+            memberships__role__in=[
+                role for role, caps in ROLE_CAPABILITIES.items() if Capability.READ_FEED in caps
+            ],
+            **{
+                f"{_GRANT}content_object__in": indicator_ids,
+                f"{_GRANT}permission__codename": VIEW_PERMISSION.split(".")[1],
+            },
+        )
+        .exclude(email="")
+    )
+
+
 def indicator_recipients(indicator: SharedIndicator) -> list[str]:
     """Return the email addresses of the members permitted to read `indicator`.
 
     The audience is read from the object-permission table itself, so a notification reaches
     exactly the organizations the publication granted.
     """
-    users = (
-        get_user_model()
-        .objects.filter(
-            is_active=True,
-            memberships__organization__is_active=True,
-            memberships__organization__group__sharedindicatorgroupobjectpermission__content_object=indicator,
-            memberships__organization__group__sharedindicatorgroupobjectpermission__permission__codename="view_sharedindicator",
-            memberships__role__in=[
-                role for role, caps in ROLE_CAPABILITIES.items() if Capability.READ_FEED in caps
-            ],
-        )
-        .exclude(email="")
-    )
-    return sorted(set(users.values_list("email", flat=True)))
+    return sorted(set(_readers([indicator.pk]).values_list("email", flat=True)))
 
 
 def notify_recipients(*, indicator_id: str) -> int:
@@ -318,19 +340,23 @@ def notify_recipients(*, indicator_id: str) -> int:
 def notify_recipients_batch(*, indicator_ids: list[str]) -> int:
     """Email each member of the audiences of a batch of indicators one digest, once.
 
-    The indicators not yet notified are claimed in one update (the outbox column), so a retry
-    or the catch-up never sends twice; recipients are read from the object permissions, as for
+    The indicators not yet notified are claimed through the outbox column, so a retry or the
+    catch-up never sends twice; recipients are read from the object permissions, as for
     a single indicator. Return the number of emails sent.
     """
-    pending = SharedIndicator.objects.filter(
-        pk__in=indicator_ids, recipients_notified_at__isnull=True, withdrawn_at__isnull=True
-    )
-    claimed = list(pending.values_list("pk", flat=True))
+    with transaction.atomic():
+        # Lock what is still unsent and mark it in one transaction: a concurrent run (a retry,
+        # the catch-up) skips the rows locked here and, once this commits, no longer sees them.
+        claimed = list(
+            SharedIndicator.objects.select_for_update(skip_locked=True)
+            .filter(
+                pk__in=indicator_ids, recipients_notified_at__isnull=True, withdrawn_at__isnull=True
+            )
+            .values_list("pk", flat=True)
+        )
+        SharedIndicator.objects.filter(pk__in=claimed).update(recipients_notified_at=timezone.now())
     if not claimed:
         return 0
-    SharedIndicator.objects.filter(pk__in=claimed, recipients_notified_at__isnull=True).update(
-        recipients_notified_at=timezone.now()
-    )
     try:
         return _send_digests(claimed)
     except Exception:
@@ -339,23 +365,7 @@ def notify_recipients_batch(*, indicator_ids: list[str]) -> int:
 
 
 def _send_digests(indicator_ids: list) -> int:
-    readers = (
-        get_user_model()
-        .objects.filter(
-            is_active=True,
-            memberships__organization__is_active=True,
-            memberships__organization__group__sharedindicatorgroupobjectpermission__content_object__in=indicator_ids,
-            memberships__organization__group__sharedindicatorgroupobjectpermission__permission__codename="view_sharedindicator",
-            memberships__role__in=[
-                role for role, caps in ROLE_CAPABILITIES.items() if Capability.READ_FEED in caps
-            ],
-        )
-        .exclude(email="")
-        .values_list(
-            "email",
-            "memberships__organization__group__sharedindicatorgroupobjectpermission__content_object",
-        )
-    )
+    readers = _readers(indicator_ids).values_list("email", f"{_GRANT}content_object")
     by_address: dict[str, set] = {}
     for address, indicator_id in readers:
         by_address.setdefault(address, set()).add(indicator_id)

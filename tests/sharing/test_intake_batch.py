@@ -251,3 +251,22 @@ def test_a_database_error_mid_batch_leaves_no_submission_and_no_event(
     assert not SharedIndicator.objects.exists()
     assert AuditEvent.objects.count() == before
     assert check_database().size == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_digest_runs_send_each_reader_one_digest(users, orgs, baseline_policy):
+    from tests.concurrency import race
+
+    items = [IntakeItem("automation-client", dict(CLIENT), f"race-{n}") for n in range(3)]
+    submission_create_many(
+        actor=users["analyst"], organization=orgs["acme"], items=items, source="taxii"
+    )
+    mail.outbox.clear()  # whatever the commit hook sent; the outbox column is reset below
+    SharedIndicator.objects.update(recipients_notified_at=None)
+    ids = [str(i) for i in SharedIndicator.objects.values_list("pk", flat=True)]
+    readers = {a for i in SharedIndicator.objects.all() for a in indicator_recipients(i)}
+
+    sent, _ = race([lambda: notify_recipients_batch(indicator_ids=ids)] * 2)
+
+    assert sorted(sent) == [0, len(readers)]
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(readers)
