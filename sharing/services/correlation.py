@@ -1,7 +1,7 @@
 """Index the pseudonyms of published indicators, and carry them across key rotations.
 
 The index (`CorrelationToken`) is derived data: it can be rebuilt at any time from the live
-indicators by `correlation_reindex`, so publication's call to `correlation_index_indicator` is
+indicators by `correlation_reindex`, so publication's call to `correlation_index_published` is
 an optimisation, never a dependency. Published payloads are never rewritten: recipients already
 hold them and their hashes are in the audit log. Re-pseudonymisation on key rotation changes
 only the index's canonical tokens and records old → new mappings, which keep indicators whose

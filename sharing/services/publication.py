@@ -29,7 +29,7 @@ from sharing.models import (
     Submission,
     SubmissionTransition,
 )
-from sharing.services.correlation import correlation_index_indicator
+from sharing.services.correlation import correlation_index_published
 
 VIEW_PERMISSION = "sharing.view_sharedindicator"
 # A fixed namespace so the STIX id of a submission's indicator is the same on every replay.
@@ -158,7 +158,7 @@ def indicator_publish(*, actor, submission: Submission) -> SharedIndicator:
     indicator = new_indicator(submission, now)
     indicator.save(force_insert=True)
     assign_perm(VIEW_PERMISSION, reader_groups(submission), indicator)
-    correlation_index_indicator(indicator=indicator)
+    correlation_index_published([indicator])
     enqueue_recipient_notifications([str(indicator.pk)])
     audit_record(
         actor=actor,
