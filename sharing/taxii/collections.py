@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from django.db.models import Q, QuerySet
 
@@ -144,33 +145,31 @@ _PAGE_COLUMNS = (
 )
 
 
-class _Type:
-    __slots__ = ("key", "name", "description", "stix_pattern")
-
-    def __init__(self, key: str, name: str, description: str, stix_pattern: str) -> None:
-        self.key, self.name, self.description = key, name, description
-        self.stix_pattern = stix_pattern
-
-
-class _Contributor:
-    __slots__ = ("slug",)
-
-    def __init__(self, slug: str) -> None:
-        self.slug = slug
+class _Type(NamedTuple):
+    key: str
+    name: str
+    description: str
+    stix_pattern: str
 
 
-class _PolicyVersion:
-    __slots__ = ("number", "content_hash")
-
-    def __init__(self, number: int, content_hash: str) -> None:
-        self.number, self.content_hash = number, content_hash
+class _Contributor(NamedTuple):
+    slug: str
 
 
-class _Submission:
-    __slots__ = ("schema_version",)
+class _PolicyVersion(NamedTuple):
+    number: int
+    content_hash: str
 
-    def __init__(self, schema_version: int) -> None:
-        self.schema_version = schema_version
+
+class _Submission(NamedTuple):
+    schema_version: int
+
+
+# Where a page tuple holds the ids resolved once a page.
+_TYPE_ID = _PAGE_COLUMNS.index("indicator_type_id")
+_CONTRIBUTOR_ID = _PAGE_COLUMNS.index("contributor_id")
+_VERSION_ID = _PAGE_COLUMNS.index("policy_version_id")
+_ANONYMIZED = _PAGE_COLUMNS.index("anonymized")
 
 
 class PageRow:
@@ -194,20 +193,21 @@ class _RowReader:
         self.types: dict[int, _Type] = {}
         self.versions: dict[int, _PolicyVersion] = {}
         self.contributors: dict[int, _Contributor] = {}
-        self.submissions: dict[int, _Submission] = {}
 
     def _resolve(self, batch: list[tuple]) -> None:
-        type_ids = {values[12] for values in batch} - self.types.keys()
+        type_ids = {values[_TYPE_ID] for values in batch} - self.types.keys()
         if type_ids:
             fields = ("pk", "key", "name", "description", "stix_pattern")
             for pk, *attrs in IndicatorType.objects.filter(pk__in=type_ids).values_list(*fields):
                 self.types[pk] = _Type(*attrs)
-        version_ids = {values[14] for values in batch} - self.versions.keys()
+        version_ids = {values[_VERSION_ID] for values in batch} - self.versions.keys()
         if version_ids:
             fields = ("pk", "number", "content_hash")
             for pk, *attrs in PolicyVersion.objects.filter(pk__in=version_ids).values_list(*fields):
                 self.versions[pk] = _PolicyVersion(*attrs)
-        org_ids = {values[13] for values in batch if not values[6]} - self.contributors.keys()
+        org_ids = {
+            values[_CONTRIBUTOR_ID] for values in batch if not values[_ANONYMIZED]
+        } - self.contributors.keys()
         if org_ids:
             for pk, slug in Organization.objects.filter(pk__in=org_ids).values_list("pk", "slug"):
                 self.contributors[pk] = _Contributor(slug)
@@ -228,10 +228,7 @@ class _RowReader:
             row.indicator_type = self.types[type_id]
             row.policy_version = self.versions[version_id]
             row.contributor = None if anonymized else self.contributors[contributor_id]
-            submission = self.submissions.get(schema_version)
-            if submission is None:
-                submission = self.submissions[schema_version] = _Submission(schema_version)
-            row.submission = submission
+            row.submission = _Submission(schema_version)
             rows.append(row)
         return rows
 
