@@ -164,6 +164,10 @@ class _Writes:
         )
 
     def accepted(self, submission: Submission, rule) -> None:
+        stages = review.review_stages_for(submission)
+        # The queues first: a stage nobody can review refuses the object (Conflict) before any
+        # of its rows or events is kept, as the single path's transaction would roll back.
+        tasks = review.new_review_tasks(submission, stages, self.now, self.lookups.queue)
         self.submissions.append(submission)
         self.history.append(
             SubmissionTransition(
@@ -176,7 +180,6 @@ class _Writes:
             submission,
             intake.created_data(submission, rule, self.source),
         )
-        stages = review.review_stages_for(submission)
         self._move(submission, lifecycle.IN_REVIEW, SYSTEM)
         self._event(
             SYSTEM,
@@ -185,7 +188,7 @@ class _Writes:
             review.in_review_data(submission, stages),
         )
         if stages:
-            self.tasks += review.new_review_tasks(submission, stages, self.now, self.lookups.queue)
+            self.tasks += tasks
             return
         submission.decided_at = self.now
         self._move(submission, lifecycle.APPROVED, SYSTEM, review.auto_publish_reason(submission))

@@ -11,6 +11,7 @@ from django.db import DatabaseError
 from audit.integrity import check_database
 from audit.models import AuditEvent
 from config.errors import ValidationFailed
+from governance.models import Organization
 from sharing import lifecycle
 from sharing.models import CorrelationToken, ReviewTask, SharedIndicator, Submission
 from sharing.services import intake_batch
@@ -18,7 +19,7 @@ from sharing.services.intake import submission_create
 from sharing.services.intake_batch import IntakeItem, submission_create_many
 from sharing.services.publication import indicator_recipients, notify_recipients_batch
 from tests.governance.conftest import baseline_rules
-from tests.sharing.conftest import PRICE_SENTENCE
+from tests.sharing.conftest import ACCOUNT_CLUSTER, PRICE_SENTENCE
 
 pytestmark = pytest.mark.django_db
 
@@ -270,3 +271,25 @@ def test_two_concurrent_digest_runs_send_each_reader_one_digest(users, orgs, bas
 
     assert sorted(sent) == [0, len(readers)]
     assert sorted(m.to[0] for m in mail.outbox) == sorted(readers)
+
+
+def test_an_object_whose_stage_nobody_can_review_leaves_nothing_and_the_others_go_on(
+    users, orgs, baseline_policy
+):
+    # Without an active secretariat there is no forum queue: account clusters (origin, forum)
+    # cannot start review, automation clients (no review) still publish.
+    Organization.objects.filter(slug="forum").update(is_active=False)
+    results = submission_create_many(
+        actor=users["analyst"],
+        organization=orgs["acme"],
+        items=[
+            IntakeItem("account-cluster", dict(ACCOUNT_CLUSTER), "no-forum"),
+            IntakeItem("automation-client", dict(CLIENT), "published"),
+        ],
+        source="taxii",
+    )
+    assert results[0].submission is None and "secretariat" in results[0].error.message
+    assert results[1].submission.state == lifecycle.PUBLISHED
+    assert list(Submission.objects.values_list("client_reference", flat=True)) == ["published"]
+    assert not AuditEvent.objects.filter(data__client_reference="no-forum").exists()
+    assert check_database().size == AuditEvent.objects.count()
