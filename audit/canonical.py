@@ -163,14 +163,7 @@ def parse_canonical(data: bytes) -> Any:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ValueError("not valid UTF-8") from exc
-    try:
-        obj = _DECODER.decode(text)
-        if text.isascii() or max(text) < "\ue000":
-            canonical = _fast_encode(obj) == text
-        else:
-            canonical = canonicalize(obj) == data
-    except RecursionError as exc:
-        raise ValueError("JSON nested too deeply") from exc
-    if not canonical:
+    obj, end = parse_canonical_at(text, 0)
+    if end != len(text):
         raise ValueError("not in RFC 8785 canonical form")
     return obj
