@@ -51,7 +51,7 @@ class TestSingle:
         body = response.json()
         assert body["state"] == lifecycle.IN_REVIEW
         assert body["organization"] == "acme"
-        assert "[REDACTED:price]" in body["redacted_payload"]["analyst_notes"]
+        assert "[removed under policy]" in body["redacted_payload"]["analyst_notes"]
         assert "payload" not in body
         assert Submission.objects.get(pk=body["id"]).source == "api"
 
@@ -228,7 +228,7 @@ class TestPreview:
         )
         assert response.status_code == 200
         body = response.json()
-        assert "[REDACTED:price]" in body["redacted_payload"]["analyst_notes"]
+        assert "[removed under policy]" in body["redacted_payload"]["analyst_notes"]
         assert body["flags"][0]["category"] == "price"
         assert body["audience"] == ["globex", "initech"]
         assert Submission.objects.count() == 0

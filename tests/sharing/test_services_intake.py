@@ -85,7 +85,7 @@ class TestAccepted:
         payload = {**PROXY_SERVICE, "analyst_notes": notes}
         submission = create(users["analyst"], orgs["acme"], payload)
         redacted_notes = submission.redacted_payload["analyst_notes"]
-        assert "[REDACTED:price]" in redacted_notes
+        assert "[removed under policy]" in redacted_notes
         assert PRICE_SENTENCE not in redacted_notes and "$4" not in redacted_notes
         assert any(
             f["category"] == "price" and f["field"] == "analyst_notes" for f in submission.flags
@@ -122,7 +122,7 @@ class TestAccepted:
         )
         payload = {**PROXY_SERVICE, "analyst_notes": "Seen probing project bluebird endpoints."}
         submission = create(users["analyst"], orgs["acme"], payload)
-        assert "[REDACTED:roadmap]" in submission.redacted_payload["analyst_notes"]
+        assert "[removed under policy]" in submission.redacted_payload["analyst_notes"]
         assert "bluebird" not in json.dumps(submission.redacted_payload).lower()
         assert [f["category"] for f in submission.flags] == ["roadmap"]
 
@@ -339,7 +339,7 @@ class TestPreview:
         )
         assert counts() == before
         assert preview["refused"] is False
-        assert "[REDACTED:price]" in preview["redacted_payload"]["analyst_notes"]
+        assert "[removed under policy]" in preview["redacted_payload"]["analyst_notes"]
         assert preview["audience"] == ["globex", "initech"]
         assert preview["tlp"] == "AMBER"
         assert preview["flags"][0]["category"] == "price"
