@@ -28,6 +28,9 @@ PROXY = {
 def _rules(**changes):
     rules = review_rules(review=[])
     rules["indicator_types"]["proxy-service"]["review"] = []
+    for key in ("account-cluster", "proxy-service"):
+        # Structured only, so that they auto-publish (free text would be held for review).
+        rules["indicator_types"][key]["fields"]["analyst_notes"] = "drop"
     for key, value in changes.items():
         rules["indicator_types"]["account-cluster"][key] = value
     return rules
