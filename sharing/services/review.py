@@ -85,25 +85,43 @@ def _policy_citation(submission: Submission) -> dict:
 
 def published_free_text(submission: Submission) -> list[str]:
     """Return the free-text fields the submission's redacted form would publish."""
-    datatypes = {spec["name"]: spec["datatype"] for spec in submission.indicator_type.fields}
-    return free_text_fields(submission.redacted_payload, datatypes)
+    return free_text_fields(
+        submission.redacted_payload, _datatypes(submission.indicator_type.fields)
+    )
 
 
-def review_hold_reason(submission: Submission) -> str:
-    """Return why a submission whose rule has no review stage is held for origin review, or ""
-    (its rule's stages apply, or nothing needs a human)."""
-    if submission.review_stages:
+def _datatypes(fields: list[dict]) -> dict[str, str]:
+    return {spec["name"]: spec["datatype"] for spec in fields}
+
+
+def hold_reason(
+    *, rule_path: str, review_stages: list[str], flags: list[dict], redacted_payload: dict, fields
+) -> str:
+    """Return why a payload whose rule has no review stage is held for origin review, or ""
+    (the rule's stages apply, or nothing needs a human). Intake and the simulation share it."""
+    if review_stages:
         return ""
     reasons = []
-    if submission.flags:
-        categories = sorted({flag["category"] for flag in submission.flags})
+    if flags:
+        categories = sorted({flag["category"] for flag in flags})
         reasons.append(f"the scanner flagged {', '.join(categories)}")
-    free_text = published_free_text(submission)
+    free_text = free_text_fields(redacted_payload, _datatypes(fields))
     if free_text:
         reasons.append(f"its published form keeps free text in {', '.join(free_text)}")
     if not reasons:
         return ""
-    return f"held for review: {submission.rule_path} auto-publishes, but {' and '.join(reasons)}"
+    return f"held for review: {rule_path} auto-publishes, but {' and '.join(reasons)}"
+
+
+def review_hold_reason(submission: Submission) -> str:
+    """Return why `submission` (rule without review stage) is held for origin review, or ""."""
+    return hold_reason(
+        rule_path=submission.rule_path,
+        review_stages=submission.review_stages,
+        flags=submission.flags,
+        redacted_payload=submission.redacted_payload,
+        fields=submission.indicator_type.fields,
+    )
 
 
 def review_stages_for(submission: Submission) -> list[str]:
