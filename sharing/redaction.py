@@ -241,7 +241,7 @@ def _log10_bucket(value: Any) -> str:
 _SENTENCE_END = re.compile(r"[.!?;](?=\s|$)|\n")
 
 
-def _sentence_of(text: str, start: int, end: int) -> tuple[int, int]:
+def sentence_of(text: str, start: int, end: int) -> tuple[int, int]:
     """Return the bounds of the sentence(s) holding `text[start:end]`, without the full stop.
 
     Scrubbing a whole sentence, not only the flagged phrase, keeps the figures around it from
@@ -273,7 +273,7 @@ class _Context:
     observable_actions: Mapping[str, fa.Action | None]
 
 
-def _protected(text: str) -> str:
+def protected_text(text: str) -> str:
     """Return `text` with pseudonym tokens and markers blanked out (same length), so that a
     scanner reads neither as words and redacting again finds nothing new in them."""
     return PROTECTED_RE.sub(lambda m: " " * len(m.group()), text)
@@ -287,7 +287,7 @@ def _scrub(text: Any, ctx: _Context, notes: _Notes) -> str:
     # replacement changes the context of a neighbouring phrase.
     for _ in range(_MAX_SCRUB_PASSES):
         findings = sorted(
-            ctx.scanner(_protected(text), watchlist=ctx.watchlist),
+            ctx.scanner(protected_text(text), watchlist=ctx.watchlist),
             key=lambda f: (f.start, -f.end),
         )
         if not findings:
@@ -295,7 +295,7 @@ def _scrub(text: Any, ctx: _Context, notes: _Notes) -> str:
         notes.fired.update((f.category, f.rule) for f in findings)
         merged: list[list[int]] = []
         for f in findings:
-            start, end = _sentence_of(text, f.start, f.end)
+            start, end = sentence_of(text, f.start, f.end)
             if merged and start <= merged[-1][1]:
                 merged[-1][1] = max(merged[-1][1], end)
             else:
@@ -309,7 +309,7 @@ def _scrub(text: Any, ctx: _Context, notes: _Notes) -> str:
         pieces.append(text[pos:])
         text = "".join(pieces)
     else:
-        if ctx.scanner(_protected(text), watchlist=ctx.watchlist):
+        if ctx.scanner(protected_text(text), watchlist=ctx.watchlist):
             raise RedactionError("scrubbing did not converge")
     return text
 
@@ -479,7 +479,7 @@ def free_text_fields(payload: Mapping[str, Any], datatypes: Mapping[str, str]) -
             continue
         value = payload[name]
         values = value if isinstance(value, list) else [value]
-        if any(isinstance(v, str) and any(c.isalnum() for c in _protected(v)) for v in values):
+        if any(isinstance(v, str) and any(c.isalnum() for c in protected_text(v)) for v in values):
             names.append(name)
     return names
 

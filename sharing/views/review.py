@@ -214,7 +214,24 @@ def recalls(request):
         flagged = list(recall_list(actor=request.user))
     except AccessDenied as exc:
         raise PermissionDenied(exc.message) from exc
+    for indicator in flagged:
+        indicator.flagged_sentences = _flagged_sentences(indicator)
     return render(request, "sharing/review/recalls.html", {"indicators": flagged})
+
+
+def _flagged_sentences(indicator) -> list[dict]:
+    """Return the published texts a newer detector flags, with the sentences marked in place."""
+    rows = []
+    payload = indicator.redacted_payload
+    for flag in indicator.recall_flags:
+        value = payload.get(flag["field"])
+        if isinstance(value, list):
+            index = flag.get("index")
+            value = value[index] if isinstance(index, int) and index < len(value) else None
+        if not isinstance(value, str):
+            continue
+        rows.append({"flag": flag, "segments": flag_segments(value, [flag])})
+    return rows
 
 
 queue = _reviewer_required(queue)
