@@ -256,6 +256,11 @@ def sentence_of(text: str, start: int, end: int) -> tuple[int, int]:
     return begin, (match.start() if match else len(text))
 
 
+def sentence_number(text: str, start: int) -> int:
+    """Return the 1-based number of the sentence of `text` that starts at `start`."""
+    return 1 + sum(1 for _ in _SENTENCE_END.finditer(text, 0, start))
+
+
 @dataclass
 class _Notes:
     """What redacting one field found: scanner (category, rule) pairs and observables by action."""
