@@ -25,10 +25,17 @@ from governance.roles import Capability
 from governance.selectors import EffectiveRule, effective_rule, member_org_slugs
 from sharing import lifecycle, scanning
 from sharing.keys import pseudonym_key
-from sharing.models import ReviewTask, Source, Submission, SubmissionTransition, TaskState
+from sharing.models import (
+    ReviewTask,
+    Source,
+    Stage,
+    Submission,
+    SubmissionTransition,
+    TaskState,
+)
 from sharing.redaction import FieldPlan, RedactionError, redact
 from sharing.services.publication import history_row
-from sharing.services.review import review_start
+from sharing.services.review import hold_reason, review_start
 from sharing.services.watchlist import watchlist_for
 
 MAX_PAYLOAD_BYTES = 64 * 1024
@@ -431,6 +438,7 @@ def submission_preview(
             "pap": "",
             "anonymize_contributor": False,
             "review_stages": [],
+            "held_for_review": "",
             "policy_version": None,
             "recipients": [],
         }
@@ -438,6 +446,14 @@ def submission_preview(
         organization=organization, indicator_type=itype, payload=payload, rule=rule
     )
     policy = rule.rule
+    stages = list(policy.get("review") or [])
+    held = hold_reason(
+        rule_path=rule.rule_path,
+        review_stages=stages,
+        flags=outcome.flags,
+        redacted_payload=outcome.redacted_payload,
+        fields=itype.fields,
+    )
     anonymous = bool(policy.get("anonymize_contributor", False))
     contributor = "anonymous member" if anonymous else organization.name
     recipients = [
@@ -471,7 +487,8 @@ def submission_preview(
         "tlp": policy.get("tlp", ""),
         "pap": policy.get("pap", ""),
         "anonymize_contributor": anonymous,
-        "review_stages": list(policy.get("review") or []),
+        "review_stages": [Stage.ORIGIN.value] if held else stages,
+        "held_for_review": held,
         "policy_version": rule.policy_version.number,
         "recipients": recipients,
     }

@@ -53,6 +53,7 @@ class TestSingle:
         assert body["organization"] == "acme"
         assert "[removed under policy]" in body["redacted_payload"]["analyst_notes"]
         assert "payload" not in body
+        assert body["detector_version"] == "rules-1"
         assert Submission.objects.get(pk=body["id"]).source == "api"
 
     def test_same_client_reference_twice_is_one_submission(

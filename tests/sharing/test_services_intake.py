@@ -345,6 +345,34 @@ class TestPreview:
         assert preview["flags"][0]["category"] == "price"
         assert preview["recipients"][0]["contributor_shown_as"] == "anonymous member"
 
+    def test_preview_tells_the_analyst_that_free_text_will_be_reviewed(
+        self, users, orgs, approved_policy
+    ):
+        rules = baseline_rules()
+        rules["indicator_types"]["automation-client"]["fields"]["analyst_notes"] = "scrub"
+        approved_policy(rules)
+        client = {
+            "sdk_name": "httpx",
+            "header_order_signature": "a" * 64,
+            "analyst_notes": "Replays prompts.",
+        }
+        preview = submission_preview(
+            actor=users["analyst"],
+            organization=orgs["acme"],
+            indicator_type="automation-client",
+            payload=client,
+        )
+        assert preview["review_stages"] == ["origin"]
+        assert preview["held_for_review"].endswith("keeps free text in analyst_notes")
+        del client["analyst_notes"]
+        structured = submission_preview(
+            actor=users["analyst"],
+            organization=orgs["acme"],
+            indicator_type="automation-client",
+            payload=client,
+        )
+        assert structured["review_stages"] == [] and structured["held_for_review"] == ""
+
     def test_preview_tells_the_refusal_reason(self, users, orgs, catalog):
         preview = submission_preview(
             actor=users["analyst"],
