@@ -55,8 +55,8 @@ def purge_originals_task() -> int:
 
 @shared_task(acks_late=True)
 def recall_scan_task() -> int:
-    """Flag published indicators the policy in force no longer allows; return how many."""
-    return len(lifecycle_jobs.indicator_recall_scan())
+    """Refresh counsel's recall list (policy in force, detector version); return how many."""
+    return len(lifecycle_jobs.recall_list_refresh())
 
 
 @shared_task(acks_late=True)

@@ -11,7 +11,7 @@ from sharing.models import SharedIndicator
 from sharing.scanning import Finding
 from sharing.services.lifecycle_jobs import indicator_withdraw
 from sharing.services.rescan import indicators_rescan
-from sharing.tasks import detector_rescan_task
+from sharing.tasks import detector_rescan_task, recall_scan_task
 from tests.sharing.conftest_review import (  # noqa: F401  (fixtures)
     catalog,
     make_submission,
@@ -96,6 +96,15 @@ def test_withdrawn_indicators_are_not_rescanned_and_leave_the_recall_list(
     assert SharedIndicator.objects.get(pk=published.pk).detector_version == "rules-1"
     client.force_login(users["counsel"])
     assert published.stix_id not in client.get(reverse("review-recalls")).content.decode()
+
+
+def test_the_hourly_recall_scan_rescans_after_a_detector_upgrade(published, monkeypatch):
+    assert recall_scan_task() == 0
+    _upgrade(monkeypatch, version="test-4")
+    assert recall_scan_task() == 1
+    assert recall_scan_task() == 0
+    published.refresh_from_db()
+    assert published.detector_version == "test-4" and published.recall_flags
 
 
 def test_a_clean_rescan_records_the_new_version_without_flagging(published, monkeypatch):
