@@ -181,6 +181,12 @@ def test_keep_on_free_text_is_still_scrubbed() -> None:
     assert "launch" not in json.dumps(result.report)
 
 
+def test_re_redacting_recognises_the_neutral_and_the_old_markers() -> None:
+    text = "Old [REDACTED:price]. New [removed under policy]. Relay at 203.0.113.0/24."
+    plans = [_plan("notes", "text", "scrub"), _plan("ip", "ipv4", "generalize:ipv4/24")]
+    assert redact({"notes": text}, plans, key=KEY).payload == {"notes": text}
+
+
 def test_keep_on_clean_free_text_is_kept() -> None:
     text = "Requests had no referer and used HTTP/1.1."
     result = redact({"notes": text}, [_plan("notes", "text", "keep")], key=KEY)
