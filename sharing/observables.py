@@ -47,7 +47,7 @@ _AT = r"(?:@|\[@\]|\[at\]|\(at\))"
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _DOMAIN = rf"(?:{_LABEL}{_DOT})+[a-z]{{2,24}}"
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
-_TAIL = r"""[^\s<>"'\]\[)(]"""
+_TAIL = rf"""(?:[^\s<>"'\]\[)(]|{_DOT})"""
 
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (

@@ -319,12 +319,14 @@ def _scrub(text: Any, ctx: _Context, notes: _Notes) -> str:
     return text
 
 
-def _observable_form(found: Observable, action: fa.Action | None, key: PseudonymKey) -> str:
+def _observable_form(
+    found: Observable, written: str, action: fa.Action | None, key: PseudonymKey
+) -> str:
     """Return what an observable in free text becomes under its datatype's field action."""
     if action is None or action.kind == fa.DROP:
         return NEUTRAL_MARKER
     if action.kind == fa.KEEP:
-        return found.value
+        return written  # as the analyst wrote it: a defanged URL stays defanged
     datatype = found.datatypes[0]
     try:
         if action.kind == fa.PSEUDONYMIZE:
@@ -344,7 +346,7 @@ def _observe(text: str, ctx: _Context, notes: _Notes) -> str:
     pieces, pos = [], 0
     for found in find_observables(text):
         action = ctx.observable_actions.get(found.kind)
-        replacement = _observable_form(found, action, ctx.key)
+        replacement = _observable_form(found, text[found.start : found.end], action, ctx.key)
         notes.observed[(found.kind, str(action) if action else "removed: no field")] += 1
         pieces.extend((text[pos : found.start], replacement))
         pos = found.end

@@ -225,3 +225,15 @@ def test_observables_without_a_field_datatype_never_survive(data, kind: str) -> 
     out = _notes(f"They used {value} twice; {value}.")
     assert value not in out
     assert out == f"They used {NEUTRAL_MARKER} twice; {NEUTRAL_MARKER}."
+
+
+def test_a_kept_observable_stays_as_written_and_a_pseudonym_matches_the_field() -> None:
+    plans = (_plan("url", "url", "keep"), _plan("emails", "email", "pseudonymize"))
+    notes = _notes("Panel hxxps://keys[.]example/buy, admin bob[at]evil[.]example.", *plans)
+    token = pseudonymize_value("bob@evil.example", "email", KEY)
+    assert notes == f"Panel hxxps://keys[.]example/buy, admin {token}."
+
+
+def test_a_dropped_defanged_url_leaves_nothing_of_itself() -> None:
+    notes = _notes("Panel hxxps://keys[.]example/buy[.]php?id=7 seen.", _plan("url", "url", "drop"))
+    assert notes == f"Panel {NEUTRAL_MARKER} seen."
