@@ -18,9 +18,8 @@ from audit.services import audit_record
 from sharing import scanning
 from sharing.models import SharedIndicator
 from sharing.redaction import protected_text, sentence_of
+from sharing.services.intake import SCANNED_DATATYPES
 from sharing.services.watchlist import watchlist_for
-
-SCANNED_DATATYPES = frozenset({"string", "text"})
 
 
 def published_flags(indicator: SharedIndicator, watchlist) -> list[dict]:
