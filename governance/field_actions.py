@@ -25,6 +25,9 @@ GENERALIZE = "generalize"
 TIME_GRAINS = ("hour", "day", "week")
 
 TEXT_DATATYPES = frozenset({"string", "text"})
+# Free text: what an analyst writes in sentences. A published value of one of these datatypes is
+# never auto-published (strings are short identifiers: scanned, but not held for that alone).
+FREE_TEXT_DATATYPES = frozenset({"text"})
 NUMBER_DATATYPES = frozenset({"integer", "decimal"})
 ALL_DATATYPES = frozenset(
     {

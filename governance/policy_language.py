@@ -475,6 +475,40 @@ def validate_rules(
     return _unique(errors)
 
 
+def free_text_warnings(
+    rules: Any, *, catalog: Mapping[str, list[Mapping[str, Any]]]
+) -> list[PolicyError]:
+    """Return what counsel must know before approving: the auto-publishing types (no review
+    stage) whose published form keeps free text, so that every such submission is reviewed.
+
+    Not an error: the workflow holds these submissions for the origin stage. A type whose
+    auto-publication should stay automatic must be structured only (drop its free text).
+    """
+    types = rules.get("indicator_types") if isinstance(rules, dict) else None
+    warnings = []
+    for type_key, rule in sorted(types.items()) if isinstance(types, dict) else []:
+        if not isinstance(rule, dict) or rule.get("share") is not True or rule.get("review"):
+            continue
+        kept = []
+        for spec in catalog.get(type_key, []):
+            if spec["datatype"] not in fa.FREE_TEXT_DATATYPES:
+                continue
+            action = _parse(_effective_action(rule, spec))
+            if action is None or action.kind in (fa.DROP, fa.PSEUDONYMIZE):
+                continue
+            kept.append(f"`{spec['name']}` ({action})")
+        if kept:
+            warnings.append(
+                PolicyError(
+                    f"indicator_types.{type_key}.review",
+                    f"{type_key} auto-publishes but keeps free text {', '.join(kept)}: every "
+                    "such submission will be reviewed (origin stage). Drop the field to "
+                    "auto-publish, or name the review stages.",
+                )
+            )
+    return warnings
+
+
 def _unique(errors: list[PolicyError]) -> list[PolicyError]:
     return list(dict.fromkeys(errors))
 

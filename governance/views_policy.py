@@ -74,6 +74,7 @@ def policy_version_detail(request, pk: int):
         "governance/policy_version_detail.html",
         {
             "version": version,
+            "warnings": _warnings(version.rules),
             "rows": rules_by_type(version.rules, _active_types()),
             "yaml": rules_to_yaml(version.rules),
             "may_edit": is_drafter and version.status == PolicyStatus.DRAFT,
@@ -82,6 +83,10 @@ def policy_version_detail(request, pk: int):
             and can(request.user, Capability.APPROVE_POLICY),
         },
     )
+
+
+def _warnings(rules) -> list[policy_language.PolicyError]:
+    return policy_language.free_text_warnings(rules, catalog=selectors.catalog_fields())
 
 
 def _errors_context(exc: ValidationFailed) -> dict:
@@ -208,6 +213,7 @@ def policy_version_review(request, pk: int):
         "governance/policy_version_review.html",
         {
             "version": version,
+            "warnings": _warnings(version.rules),
             "in_force": in_force,
             "diff": _group_diff(changes),
             "form": form,

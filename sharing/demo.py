@@ -16,6 +16,7 @@ from sharing import demo_insights
 from sharing.models import Decision, ReviewTask, Source, Stage, TaskState
 from sharing.services.intake import submission_create
 from sharing.services.review import review_task_claim, review_task_decide
+from sharing.tasks import detector_rescan_task
 
 # (org slug, client reference, indicator type, payload)
 SUBMISSIONS = [
@@ -93,6 +94,27 @@ SUBMISSIONS = [
             "analyst_notes": "Paces requests just under the published per-key rate limit.",
         },
     ),
+    # Automation clients auto-publish, structured only: the notes are not shared. These notes
+    # carry a price, so a human decides before anything is published (origin review, with the
+    # reason in halcyon-legal's queue).
+    (
+        "halcyon",
+        "demo-halcyon-client-2",
+        "automation-client",
+        {
+            "sdk_name": "distill-harvester",
+            "sdk_version": "1.0.0",
+            "header_order_signature": hashlib.sha256(
+                b"accept,x-api-key,user-agent,content-type"
+            ).hexdigest(),
+            "user_agent": "distill-harvester/1.0.0",
+            "timing_profile": "burst-then-idle",
+            "analyst_notes": (
+                "New build of the same harvester, now bursting from 198.51.100.77. It went for "
+                "our batch tier, which we sell at $3 per million tokens."
+            ),
+        },
+    ),
     (
         "meridian",
         "demo-meridian-farm-1",
@@ -154,4 +176,6 @@ def seed(stdout=None) -> dict[str, int]:
         stdout.write(f"demo submissions in place: {placed}")
     # Correlation across labs and safety-zone statistics build on the submissions above.
     demo_insights.seed(stdout=stdout)
+    # A demo database kept from an older detector version is rescanned (eagerly: no broker).
+    detector_rescan_task.delay()
     return {"submissions": placed}

@@ -76,6 +76,8 @@ class Submission(models.Model):
     redacted_sha256 = models.CharField(max_length=64, blank=True)
     redaction_report = models.JSONField(default=list)
     flags = models.JSONField(default=list)
+    # `sharing.scanning.DETECTOR_VERSION` of the scanner that read the payload at intake.
+    detector_version = models.CharField(max_length=40, blank=True)
     policy_version = models.ForeignKey(
         PolicyVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -297,6 +299,10 @@ class SharedIndicator(models.Model):
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     expired_at = models.DateTimeField(null=True, blank=True)
     recall_reason = models.TextField(blank=True)
+    # The detector version the published payload was last scanned with, and what a rescan by a
+    # newer one found in it ({field, index?, start, end, category, rule, explanation}).
+    detector_version = models.CharField(max_length=40, blank=True)
+    recall_flags = models.JSONField(default=list)
     modified_at = models.DateTimeField()
     # Set once the audience has been emailed; a scheduled catch-up sends what a broker
     # outage left unsent.

@@ -6,7 +6,13 @@ reason and the policy rule, never a removed or transformed-away value.
 
 Redaction is deterministic and idempotent: the report is ordered by field name, and redacting a
 redacted payload with the same plans returns it unchanged (``hmac:`` tokens, log10 buckets, IP
-networks, truncated timestamps, masks and ``[REDACTED:...]`` markers are recognised).
+networks, truncated timestamps, masks, the neutral marker and the ``[REDACTED:...]`` markers
+of earlier versions are recognised).
+
+Free text (`text` fields) is redacted in two passes: the observables found in it (addresses,
+e-mails, domains, URLs, hashes, keys, phones, account numbers: `sharing.observables`) get the
+action the type gives fields of their datatype, or are removed; then every sentence the scanner
+flags is replaced by the neutral marker.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import hmac
 import ipaddress
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -24,8 +31,12 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from governance import field_actions as fa
+from sharing.observables import KIND_DATATYPES, PROTECTED_RE, Observable, find_observables
 from sharing.scanning import Finding, Watchlist, scan
 
+# What recipients see where a sentence or an observable was removed: the same marker whatever
+# the reason, so it tells a competitor nothing; the category stays in the redaction report.
+NEUTRAL_MARKER = "[removed under policy]"
 NO_RULE_REASON = "no rule: dropped by default"
 _TOKEN_RE = re.compile(r"^hmac:[A-Za-z0-9._-]+:[0-9a-f]{64}$")
 _KEY_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -230,7 +241,7 @@ def _log10_bucket(value: Any) -> str:
 _SENTENCE_END = re.compile(r"[.!?;](?=\s|$)|\n")
 
 
-def _sentence_of(text: str, start: int, end: int) -> tuple[int, int]:
+def sentence_of(text: str, start: int, end: int) -> tuple[int, int]:
     """Return the bounds of the sentence(s) holding `text[start:end]`, without the full stop.
 
     Scrubbing a whole sentence, not only the flagged phrase, keeps the figures around it from
@@ -245,93 +256,146 @@ def _sentence_of(text: str, start: int, end: int) -> tuple[int, int]:
     return begin, (match.start() if match else len(text))
 
 
-def _scrub(text: Any, scanner: Scanner, watchlist: Watchlist | None) -> tuple[str, list[str]]:
-    """Return `text` with every sentence holding a flagged span replaced, and the rules fired."""
+def sentence_number(text: str, start: int) -> int:
+    """Return the 1-based number of the sentence of `text` that starts at `start`."""
+    return 1 + sum(1 for _ in _SENTENCE_END.finditer(text, 0, start))
+
+
+@dataclass
+class _Notes:
+    """What redacting one field found: scanner (category, rule) pairs and observables by action."""
+
+    fired: set[tuple[str, str]] = field(default_factory=set)
+    observed: Counter = field(default_factory=Counter)
+
+
+@dataclass(frozen=True)
+class _Context:
+    key: PseudonymKey
+    scanner: Scanner
+    watchlist: Watchlist | None
+    # Observable kind -> the action of the type's fields of its datatypes (None: no such field).
+    observable_actions: Mapping[str, fa.Action | None]
+
+
+def protected_text(text: str) -> str:
+    """Return `text` with pseudonym tokens and markers blanked out (same length), so that a
+    scanner reads neither as words and redacting again finds nothing new in them."""
+    return PROTECTED_RE.sub(lambda m: " " * len(m.group()), text)
+
+
+def _scrub(text: Any, ctx: _Context, notes: _Notes) -> str:
+    """Return `text` with every sentence holding a flagged span replaced by the neutral marker."""
     if not isinstance(text, str):
         raise RedactionError("only text can be scrubbed")
-    fired: list[str] = []
     # Repeat until the scanner is silent, so that scrubbing is idempotent even when a
     # replacement changes the context of a neighbouring phrase.
     for _ in range(_MAX_SCRUB_PASSES):
-        findings = sorted(scanner(text, watchlist=watchlist), key=lambda f: (f.start, -f.end))
+        findings = sorted(
+            ctx.scanner(protected_text(text), watchlist=ctx.watchlist),
+            key=lambda f: (f.start, -f.end),
+        )
         if not findings:
             break
-        fired.extend(f.rule for f in findings)
-        merged: list[list[Any]] = []
+        notes.fired.update((f.category, f.rule) for f in findings)
+        merged: list[list[int]] = []
         for f in findings:
-            start, end = _sentence_of(text, f.start, f.end)
+            start, end = sentence_of(text, f.start, f.end)
             if merged and start <= merged[-1][1]:
                 merged[-1][1] = max(merged[-1][1], end)
-                if f.category not in merged[-1][2]:
-                    merged[-1][2].append(f.category)
             else:
-                merged.append([start, end, [f.category]])
+                merged.append([start, end])
         pieces, pos = [], 0
-        for start, end, categories in merged:
-            pieces.append(text[pos:start])
-            # One marker per category found in the sentence, so a reviewer sees each kind.
-            pieces.append(" ".join(f"[REDACTED:{category}]" for category in categories))
+        for start, end in merged:
+            # One neutral marker: what kind of statement it was stays in the report, not in
+            # what a competitor reads.
+            pieces.extend((text[pos:start], NEUTRAL_MARKER))
             pos = end
         pieces.append(text[pos:])
         text = "".join(pieces)
     else:
-        if scanner(text, watchlist=watchlist):
+        if ctx.scanner(protected_text(text), watchlist=ctx.watchlist):
             raise RedactionError("scrubbing did not converge")
-    return text, sorted(set(fired))
+    return text
 
 
-def _apply_one(
-    value: Any,
-    action: fa.Action,
-    datatype: str,
-    key: PseudonymKey,
-    scanner: Scanner,
-    watchlist: Watchlist | None,
-) -> tuple[Any, list[str]]:
-    """Apply `action` to one scalar value; return the new value and scanner rules that fired."""
+def _observable_form(
+    found: Observable, written: str, action: fa.Action | None, key: PseudonymKey
+) -> str:
+    """Return what an observable in free text becomes under its datatype's field action."""
+    if action is None or action.kind == fa.DROP:
+        return NEUTRAL_MARKER
+    if action.kind == fa.KEEP:
+        return written  # as the analyst wrote it: a defanged URL stays defanged
+    datatype = found.datatypes[0]
+    try:
+        if action.kind == fa.PSEUDONYMIZE:
+            return pseudonymize_value(found.value, datatype, key)
+        if action.kind == fa.MASK:
+            return _mask(found.value, int(action.param))
+        family = action.ip_family
+        if family:
+            return _generalize_ip(found.value, family, int(action.prefix_len))
+    except RedactionError:
+        pass  # the action does not fit this value (an IPv4 under an ipv6 cut): remove it
+    return NEUTRAL_MARKER
+
+
+def _observe(text: str, ctx: _Context, notes: _Notes) -> str:
+    """Return `text` with each observable given its datatype's field action (or removed)."""
+    pieces, pos = [], 0
+    for found in find_observables(text):
+        action = ctx.observable_actions.get(found.kind)
+        replacement = _observable_form(found, text[found.start : found.end], action, ctx.key)
+        notes.observed[(found.kind, str(action) if action else "removed: no field")] += 1
+        pieces.extend((text[pos : found.start], replacement))
+        pos = found.end
+    pieces.append(text[pos:])
+    return "".join(pieces)
+
+
+def _free_text(value: Any, datatype: str, ctx: _Context, notes: _Notes) -> str:
+    """Redact one free-text value: observables first, then the scanner's sentences."""
+    if datatype in fa.FREE_TEXT_DATATYPES and isinstance(value, str):
+        value = _observe(value, ctx, notes)
+    return _scrub(value, ctx, notes)
+
+
+def _apply_one(value: Any, action: fa.Action, datatype: str, ctx: _Context, notes: _Notes) -> Any:
+    """Apply `action` to one scalar value."""
     if value is None:
-        return None, []
+        return None
     if action.kind == fa.KEEP:
         if datatype in fa.TEXT_DATATYPES and isinstance(value, str):
-            return _scrub(value, scanner, watchlist)
-        return value, []
+            return _free_text(value, datatype, ctx, notes)
+        return value
     if action.kind == fa.SCRUB:
-        return _scrub(value, scanner, watchlist)
+        return _free_text(value, datatype, ctx, notes)
     if action.kind == fa.MASK:
-        return _mask(value, int(action.param)), []
+        return _mask(value, int(action.param))
     if action.kind == fa.PSEUDONYMIZE:
-        return pseudonymize_value(value, datatype, key), []
+        return pseudonymize_value(value, datatype, ctx.key)
     family = action.ip_family
     if family:
-        return _generalize_ip(value, family, int(action.prefix_len)), []
+        return _generalize_ip(value, family, int(action.prefix_len))
     if action.param in fa.TIME_GRAINS:
-        return _generalize_time(value, str(action.param)), []
+        return _generalize_time(value, str(action.param))
     if action.param == "log10":
-        return _log10_bucket(value), []
+        return _log10_bucket(value)
     raise RedactionError(f"action {action} cannot be applied")
 
 
 def _apply_field(
-    name: str,
-    value: Any,
-    action: fa.Action,
-    datatype: str,
-    key: PseudonymKey,
-    scanner: Scanner,
-    watchlist: Watchlist | None,
-) -> tuple[Any, list[str]]:
+    name: str, value: Any, action: fa.Action, datatype: str, ctx: _Context
+) -> tuple[Any, _Notes]:
     """Apply `action` to a field value, element by element for lists."""
+    notes = _Notes()
     try:
         if isinstance(value, list):
-            out, fired = [], []
-            for item in value:
-                new, rules = _apply_one(item, action, datatype, key, scanner, watchlist)
-                out.append(new)
-                fired.extend(rules)
-            return out, sorted(set(fired))
+            return [_apply_one(item, action, datatype, ctx, notes) for item in value], notes
         if isinstance(value, dict):
             raise RedactionError("nested objects are not redactable")
-        return _apply_one(value, action, datatype, key, scanner, watchlist)
+        return _apply_one(value, action, datatype, ctx, notes), notes
     except RedactionError as exc:
         raise RedactionError(f"field {name!r} ({datatype}): {exc}") from None
 
@@ -356,17 +420,75 @@ def _entry(name: str, action: str, reason: str, rule: str | None) -> dict:
     return {"field": name, "action": action, "reason": reason, "rule": rule}
 
 
-def _reason(action: fa.Action, datatype: str, fired: list[str]) -> tuple[str, str]:
+def _findings_text(notes: _Notes) -> str:
+    """Return what the scanner and the observable pass found, without any value."""
+    parts = []
+    if notes.fired:
+        parts.append(
+            "scanner flagged "
+            + ", ".join(f"{category} ({rule})" for category, rule in sorted(notes.fired))
+        )
+    else:
+        parts.append("scanner flagged nothing")
+    if notes.observed:
+        parts.append(
+            "observables: "
+            + ", ".join(
+                f"{count} {kind} {action}"
+                for (kind, action), count in sorted(notes.observed.items())
+            )
+        )
+    return "; ".join(parts)
+
+
+def _reason(action: fa.Action, datatype: str, notes: _Notes) -> tuple[str, str]:
     """Return the (reported action, reason) of a field redacted under `action`."""
     if action.kind == fa.KEEP and datatype in fa.TEXT_DATATYPES:
-        if fired:
-            return fa.SCRUB, "kept by policy; scanner flagged " + ", ".join(fired)
+        if notes.fired or notes.observed:
+            return fa.SCRUB, "kept by policy; " + _findings_text(notes)
         return fa.KEEP, "policy: keep; scanner flagged nothing"
     if action.kind == fa.SCRUB:
-        if fired:
-            return fa.SCRUB, "policy: scrub; scanner flagged " + ", ".join(fired)
-        return fa.SCRUB, "policy: scrub; scanner flagged nothing"
+        return fa.SCRUB, "policy: scrub; " + _findings_text(notes)
     return str(action), f"policy: {action}"
+
+
+def observable_actions(plans: Sequence[FieldPlan]) -> dict[str, fa.Action | None]:
+    """Return, per observable kind, the action free text gives it under `plans`.
+
+    The action of the type's fields of the kind's datatypes (free-text fields aside); where they
+    differ, the strictest, or drop when none is at least as strict as every other; None (remove)
+    when the type has no such field.
+    """
+    out: dict[str, fa.Action | None] = {}
+    for kind, datatypes in KIND_DATATYPES.items():
+        found = [
+            _parse(plan)
+            for plan in plans
+            if plan.datatype in datatypes and plan.datatype not in fa.TEXT_DATATYPES
+        ]
+        if not found:
+            out[kind] = None
+            continue
+        strictest = [a for a in found if all(fa.is_at_least_as_strict(a, b) for b in found)]
+        out[kind] = strictest[0] if strictest else fa.Action(fa.DROP)
+    return out
+
+
+def free_text_fields(payload: Mapping[str, Any], datatypes: Mapping[str, str]) -> list[str]:
+    """Return the fields of a redacted `payload` that publish free text (sorted).
+
+    `datatypes` maps field names to datatypes. A free-text field publishes free text when any
+    of its values keeps a letter or digit outside pseudonym tokens and redaction markers.
+    """
+    names = []
+    for name in sorted(payload):
+        if datatypes.get(name) not in fa.FREE_TEXT_DATATYPES:
+            continue
+        value = payload[name]
+        values = value if isinstance(value, list) else [value]
+        if any(isinstance(v, str) and any(c.isalnum() for c in protected_text(v)) for v in values):
+            names.append(name)
+    return names
 
 
 # --------------------------------------------------------------------------------------------
@@ -383,6 +505,7 @@ def redact(
 ) -> RedactionResult:
     """Redact `payload` under `plans`; fields without a plan are dropped."""
     by_name = _plans_by_name(plans)
+    ctx = _Context(key, scanner, watchlist, observable_actions(plans))
     out: dict[str, Any] = {}
     report: list[dict] = []
     for name in sorted(payload):
@@ -394,11 +517,9 @@ def redact(
         if action.kind == fa.DROP:
             report.append(_entry(name, fa.DROP, f"policy: {fa.DROP}", plan.rule))
             continue
-        value, fired = _apply_field(
-            name, payload[name], action, plan.datatype, key, scanner, watchlist
-        )
+        value, notes = _apply_field(name, payload[name], action, plan.datatype, ctx)
         out[name] = value
-        reported, reason = _reason(action, plan.datatype, fired)
+        reported, reason = _reason(action, plan.datatype, notes)
         report.append(_entry(name, reported, reason, plan.rule))
     return RedactionResult(payload=out, report=report)
 
@@ -429,6 +550,7 @@ def apply_extra_redactions(
                 f"field {name!r}: {wanted} is less strict than the planned {planned}"
             )
         actions[name] = wanted
+    ctx = _Context(key, scanner, watchlist, observable_actions(plans))
     out = dict(result_payload)
     report: list[dict] = []
     for name, action in actions.items():
@@ -437,8 +559,6 @@ def apply_extra_redactions(
         if action.kind == fa.DROP:
             out.pop(name, None)
         elif name in out:
-            out[name], _ = _apply_field(
-                name, out[name], action, plan.datatype, key, scanner, watchlist
-            )
+            out[name], _ = _apply_field(name, out[name], action, plan.datatype, ctx)
         report.append(_entry(name, str(action), reason, plan.rule))
     return RedactionResult(payload=out, report=report)

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+DETECTOR_VERSION = "rules-1"
 CATEGORIES = (
     "price",
     "cost",

@@ -19,6 +19,7 @@ import stix2
 
 from governance.models import IndicatorType, Organization
 from sharing.models import SharedIndicator
+from sharing.redaction import NEUTRAL_MARKER
 
 NAMESPACE = uuid.UUID("7d6b1f0e-3c2a-5e47-9a1b-c40de1a2f7b3")
 # Fixed creation time of the forum's own definitions (identity, extension, PAP markings).
@@ -258,7 +259,7 @@ def _filled_pattern(template: str, payload: dict) -> str | None:
         if not isinstance(value, (str, int)) or isinstance(value, bool):
             return None
         text = str(value)
-        if not text or text.startswith("hmac:") or "[REDACTED" in text:
+        if not text or text.startswith("hmac:") or "[REDACTED" in text or NEUTRAL_MARKER in text:
             return None
         if _STIX_UNSAFE_RE.search(text):
             return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from sharing.services import lifecycle_jobs, publication
+from sharing.services import lifecycle_jobs, publication, rescan
 from sharing.tasks_insights import correlation_reindex_task, correlation_rekey_task
 
 # Registered here so a worker that imports `sharing.tasks` knows them too.
@@ -55,8 +55,14 @@ def purge_originals_task() -> int:
 
 @shared_task(acks_late=True)
 def recall_scan_task() -> int:
-    """Flag published indicators the policy in force no longer allows; return how many."""
-    return len(lifecycle_jobs.indicator_recall_scan())
+    """Refresh counsel's recall list (policy in force, detector version); return how many."""
+    return len(lifecycle_jobs.recall_list_refresh())
+
+
+@shared_task(acks_late=True)
+def detector_rescan_task() -> int:
+    """Rescan published indicators read by an older detector version; return how many it flags."""
+    return len(rescan.indicators_rescan())
 
 
 @shared_task(acks_late=True)

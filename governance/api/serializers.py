@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from governance import indicator_schema
+from governance import indicator_schema, policy_language
 from governance.models import IndicatorType, OrgOverride, PolicyVersion
+from governance.selectors import catalog_fields
 
 
 class FieldSpecSerializer(serializers.Serializer):
@@ -51,8 +53,14 @@ class IndicatorTypeDetailOutput(IndicatorTypeOutput):
         return indicator_schema.json_schema_for(obj.fields)
 
 
+class PolicyWarningSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    message = serializers.CharField()
+
+
 class PolicyVersionOutput(serializers.ModelSerializer):
     policy = serializers.SlugRelatedField(slug_field="key", read_only=True)
+    warnings = serializers.SerializerMethodField()
     drafted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     # Null until counsel decides: say so in the schema, which cannot infer it for a read-only field.
     decided_by = serializers.SlugRelatedField(
@@ -78,7 +86,20 @@ class PolicyVersionOutput(serializers.ModelSerializer):
             "approved_hash",
             "effective_from",
             "effective_until",
+            "warnings",
         )
+
+    @extend_schema_field(PolicyWarningSerializer(many=True))
+    def get_warnings(self, obj: PolicyVersion) -> list[dict]:
+        """Return what counsel must know before approving (auto-published free text)."""
+        # One catalog read per response, shared by every version of a list.
+        if "catalog_fields" not in self.context:
+            self.context["catalog_fields"] = catalog_fields()
+        catalog = self.context["catalog_fields"]
+        return [
+            {"field": w.path, "message": w.message}
+            for w in policy_language.free_text_warnings(obj.rules, catalog=catalog)
+        ]
 
 
 class PolicyDraftInput(serializers.Serializer):

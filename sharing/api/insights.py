@@ -111,12 +111,19 @@ class SimulatedChangeOutput(serializers.Serializer):
     audience_removed = serializers.ListField(child=serializers.CharField())
     tlp = serializers.ListField(child=serializers.CharField(allow_blank=True))
     review = serializers.ListField(child=serializers.ListField(child=serializers.CharField()))
+    held_for_review = serializers.CharField(allow_blank=True)
+
+
+class SimulationWarningOutput(serializers.Serializer):
+    field = serializers.CharField()
+    message = serializers.CharField()
 
 
 class SimulationOutput(serializers.Serializer):
     policy_version = serializers.IntegerField()
     limit = serializers.IntegerField()
     summary = serializers.JSONField()
+    warnings = SimulationWarningOutput(many=True)
     changes = SimulatedChangeOutput(many=True)
 
 
@@ -264,6 +271,7 @@ class SimulationView(APIView):
                 "policy_version": version.number,
                 "limit": result.limit,
                 "summary": result.summary(),
+                "warnings": [{"field": w.path, "message": w.message} for w in result.warnings],
                 "changes": [
                     {
                         "submission": str(c.submission.pk),
@@ -285,6 +293,7 @@ class SimulationView(APIView):
                         "audience_removed": c.audience_removed,
                         "tlp": [c.current.tlp, c.simulated.tlp],
                         "review": [c.current.review_stages, c.simulated.review_stages],
+                        "held_for_review": c.simulated.held,
                     }
                     for c in result.changes
                     if c.changed

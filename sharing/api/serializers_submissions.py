@@ -92,6 +92,9 @@ class SubmissionOutput(serializers.Serializer):
     redacted_sha256 = serializers.CharField()
     redaction_report = ReportEntryOutput(many=True)
     flags = FlagOutput(many=True)
+    detector_version = serializers.CharField(
+        help_text="Version of the sensitive-content detector that scanned the payload."
+    )
     policy_version = serializers.IntegerField(source="policy_version.number", allow_null=True)
     policy_content_hash = serializers.CharField()
     rule_path = serializers.CharField()
@@ -146,5 +149,9 @@ class PreviewOutput(serializers.Serializer):
     pap = serializers.CharField()
     anonymize_contributor = serializers.BooleanField()
     review_stages = serializers.ListField(child=serializers.CharField())
+    held_for_review = serializers.CharField(
+        allow_blank=True,
+        help_text="Why a rule without review stages would send it to origin review (or empty).",
+    )
     policy_version = serializers.IntegerField(allow_null=True)
     recipients = RecipientOutput(many=True)

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import Permission
-from django.db.models import QuerySet, Subquery
+from django.db.models import Q, QuerySet, Subquery
 
 from config.errors import AccessDenied, NotFound
 from governance.models import Organization
@@ -154,12 +154,13 @@ def may_withdraw(*, actor, indicator: SharedIndicator) -> bool:
 
 
 def recall_list(*, actor) -> QuerySet[SharedIndicator]:
-    """Return live indicators flagged for recall or re-redaction (counsel)."""
+    """Return live indicators flagged for recall or re-redaction (counsel): those the policy in
+    force would no longer publish as they stand, and those a newer detector flags."""
     if not can(actor, Capability.PLACE_LEGAL_HOLD):
         raise AccessDenied("Only counsel see the recall list.")
     return (
         SharedIndicator.objects.select_related("indicator_type", "contributor", "submission")
-        .exclude(recall_reason="")
+        .filter(~Q(recall_reason="") | ~Q(recall_flags=[]))
         .filter(withdrawn_at__isnull=True, expired_at__isnull=True)
         .order_by("published_at", "id")
     )

@@ -23,13 +23,19 @@ from governance.models import IndicatorType, Organization
 from governance.permissions import organizations_with, require
 from governance.roles import Capability
 from governance.selectors import EffectiveRule, effective_rule, member_org_slugs
-from sharing import lifecycle
+from sharing import lifecycle, scanning
 from sharing.keys import pseudonym_key
-from sharing.models import ReviewTask, Source, Submission, SubmissionTransition, TaskState
+from sharing.models import (
+    ReviewTask,
+    Source,
+    Stage,
+    Submission,
+    SubmissionTransition,
+    TaskState,
+)
 from sharing.redaction import FieldPlan, RedactionError, redact
-from sharing.scanning import scan
 from sharing.services.publication import history_row
-from sharing.services.review import review_start
+from sharing.services.review import hold_reason, review_start
 from sharing.services.watchlist import watchlist_for
 
 MAX_PAYLOAD_BYTES = 64 * 1024
@@ -173,15 +179,13 @@ def _memo_scanner():
     def scanner(text: str, *, watchlist=None) -> list:
         found = answers.get(text)
         if found is None:
-            found = answers[text] = scan(text, watchlist=watchlist)
+            found = answers[text] = scanning.scan(text, watchlist=watchlist)
         return found
 
     return scanner
 
 
-def _scan_flags(
-    indicator_type: IndicatorType, payload: dict, watchlist, scanner=scan
-) -> list[dict]:
+def _scan_flags(indicator_type: IndicatorType, payload: dict, watchlist, scanner) -> list[dict]:
     """Return the scanner's findings on every free-text value of `payload`, by field."""
     flags: list[dict] = []
     for spec in indicator_type.fields:
@@ -290,6 +294,7 @@ def created_data(submission: Submission, rule: EffectiveRule, source: str) -> di
         "rule_path": rule.rule_path,
         "overridden": rule.overridden,
         "flags": _flag_summary(submission.flags),
+        "detector_version": submission.detector_version,
         "source": source,
         "client_reference": submission.client_reference,
     }
@@ -347,6 +352,7 @@ def new_submission(
         payload_sha256=payload_sha256(payload),
         source=source,
         client_reference=reference,
+        detector_version=scanning.DETECTOR_VERSION,
     )
 
 
@@ -432,6 +438,7 @@ def submission_preview(
             "pap": "",
             "anonymize_contributor": False,
             "review_stages": [],
+            "held_for_review": "",
             "policy_version": None,
             "recipients": [],
         }
@@ -439,6 +446,14 @@ def submission_preview(
         organization=organization, indicator_type=itype, payload=payload, rule=rule
     )
     policy = rule.rule
+    stages = list(policy.get("review") or [])
+    held = hold_reason(
+        rule_path=rule.rule_path,
+        review_stages=stages,
+        flags=outcome.flags,
+        redacted_payload=outcome.redacted_payload,
+        fields=itype.fields,
+    )
     anonymous = bool(policy.get("anonymize_contributor", False))
     contributor = "anonymous member" if anonymous else organization.name
     recipients = [
@@ -472,7 +487,8 @@ def submission_preview(
         "tlp": policy.get("tlp", ""),
         "pap": policy.get("pap", ""),
         "anonymize_contributor": anonymous,
-        "review_stages": list(policy.get("review") or []),
+        "review_stages": [Stage.ORIGIN.value] if held else stages,
+        "held_for_review": held,
         "policy_version": rule.policy_version.number,
         "recipients": recipients,
     }
@@ -540,6 +556,7 @@ def submission_resubmit(*, actor, submission: Submission, payload: Any) -> Submi
     locked.payload = payload
     locked.payload_sha256 = payload_sha256(payload)
     locked.schema_version = itype.schema_version
+    locked.detector_version = scanning.DETECTOR_VERSION
     apply_rule_fields(locked, rule, outcome)
     locked.review_round += 1
     locked.save()
@@ -556,6 +573,7 @@ def submission_resubmit(*, actor, submission: Submission, payload: Any) -> Submi
             "policy_content_hash": locked.policy_content_hash,
             "review_round": locked.review_round,
             "flags": _flag_summary(outcome.flags),
+            "detector_version": locked.detector_version,
         },
     )
     return review_start(submission=locked)

@@ -180,7 +180,7 @@ class _Writes:
             submission,
             intake.created_data(submission, rule, self.source),
         )
-        self._move(submission, lifecycle.IN_REVIEW, SYSTEM)
+        self._move(submission, lifecycle.IN_REVIEW, SYSTEM, review.review_hold_reason(submission))
         self._event(
             SYSTEM,
             actions.SUBMISSION_IN_REVIEW,

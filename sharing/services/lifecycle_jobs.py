@@ -27,6 +27,7 @@ from sharing import lifecycle
 from sharing.models import ReviewTask, SharedIndicator, Submission, TaskState
 from sharing.services.correlation import correlation_index_indicator
 from sharing.services.publication import _tasks, record_transition
+from sharing.services.rescan import indicators_rescan
 
 DEFAULT_PURGE_AFTER_DAYS = 30
 
@@ -237,6 +238,13 @@ def indicator_recall_scan(*, at: datetime | None = None) -> list[SharedIndicator
             )
         flagged.append(indicator)
     return flagged
+
+
+def recall_list_refresh(*, at: datetime | None = None) -> list[SharedIndicator]:
+    """Flag for counsel what the policy in force no longer allows (`indicator_recall_scan`) and
+    what a newer detector finds in published free text (`rescan.indicators_rescan`); the hourly
+    recall scan runs both, so a detector upgrade is rescanned within the hour."""
+    return [*indicator_recall_scan(at=at), *indicators_rescan()]
 
 
 def review_tasks_escalate(*, at: datetime | None = None) -> list[ReviewTask]:

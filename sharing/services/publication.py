@@ -93,6 +93,7 @@ def new_indicator(submission: Submission, now) -> SharedIndicator:
         audience=list(submission.audience),
         policy_version=submission.policy_version,
         rule_path=submission.rule_path,
+        detector_version=submission.detector_version,
         stix_id=stix_id_for(submission.pk),
         published_at=now,
         expires_at=(

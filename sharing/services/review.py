@@ -19,7 +19,12 @@ from governance.roles import Capability, OrgKind, Role
 from sharing import lifecycle
 from sharing.keys import pseudonym_key
 from sharing.models import Decision, ReviewQueue, ReviewTask, Stage, Submission, TaskState
-from sharing.redaction import FieldPlan, RedactionError, apply_extra_redactions
+from sharing.redaction import (
+    FieldPlan,
+    RedactionError,
+    apply_extra_redactions,
+    free_text_fields,
+)
 from sharing.services.publication import (
     _tasks,
     indicator_publish,
@@ -78,24 +83,73 @@ def _policy_citation(submission: Submission) -> dict:
     }
 
 
+def published_free_text(submission: Submission) -> list[str]:
+    """Return the free-text fields the submission's redacted form would publish."""
+    return free_text_fields(
+        submission.redacted_payload, _datatypes(submission.indicator_type.fields)
+    )
+
+
+def _datatypes(fields: list[dict]) -> dict[str, str]:
+    return {spec["name"]: spec["datatype"] for spec in fields}
+
+
+def hold_reason(
+    *, rule_path: str, review_stages: list[str], flags: list[dict], redacted_payload: dict, fields
+) -> str:
+    """Return why a payload whose rule has no review stage is held for origin review, or ""
+    (the rule's stages apply, or nothing needs a human). Intake and the simulation share it."""
+    if review_stages:
+        return ""
+    reasons = []
+    if flags:
+        categories = sorted({flag["category"] for flag in flags})
+        reasons.append(f"the scanner flagged {', '.join(categories)}")
+    free_text = free_text_fields(redacted_payload, _datatypes(fields))
+    if free_text:
+        reasons.append(f"its published form keeps free text in {', '.join(free_text)}")
+    if not reasons:
+        return ""
+    return f"held for review: {rule_path} auto-publishes, but {' and '.join(reasons)}"
+
+
+def review_hold_reason(submission: Submission) -> str:
+    """Return why `submission` (rule without review stage) is held for origin review, or ""."""
+    return hold_reason(
+        rule_path=submission.rule_path,
+        review_stages=submission.review_stages,
+        flags=submission.flags,
+        redacted_payload=submission.redacted_payload,
+        fields=submission.indicator_type.fields,
+    )
+
+
 def review_stages_for(submission: Submission) -> list[str]:
-    """Return the stages that review `submission`: its rule's, or origin when a flag needs a
-    human under a rule without review; an empty list means auto-publication."""
+    """Return the stages that review `submission`: its rule's, or origin when a rule without
+    review would publish a scanner flag or free text; an empty list means auto-publication.
+
+    No free text reaches a competitor without a human decision: the scanner is one layer, the
+    reviewer the other.
+    """
     stages = list(submission.review_stages)
-    if not stages and submission.flags:
+    if not stages and review_hold_reason(submission):
         stages = [Stage.ORIGIN.value]
     return stages
 
 
 def in_review_data(submission: Submission, stages: list[str]) -> dict:
     """Return the data of a submission's `SUBMISSION_IN_REVIEW` audit event."""
-    return {
+    data = {
         "round": submission.review_round,
         "stages": stages,
         "redacted_sha256": submission.redacted_sha256,
         "flags": len(submission.flags),
         **_policy_citation(submission),
     }
+    held = review_hold_reason(submission)
+    if held:
+        data["held"] = held
+    return data
 
 
 def new_review_tasks(submission: Submission, stages: list[str], now, queue_for) -> list[ReviewTask]:
@@ -124,7 +178,10 @@ def new_review_tasks(submission: Submission, stages: list[str], now, queue_for) 
 
 def auto_publish_reason(submission: Submission) -> str:
     """Return the reason recorded when `submission` is approved without review."""
-    return f"auto-published under {submission.rule_path}: no review stage, no scanner flag"
+    return (
+        f"auto-published under {submission.rule_path}: no review stage, no scanner flag, "
+        "no free text"
+    )
 
 
 def auto_approved_data(submission: Submission) -> dict:
@@ -140,12 +197,18 @@ def auto_approved_data(submission: Submission) -> dict:
 def review_start(*, submission: Submission) -> Submission:
     """Put a submitted (or resubmitted) submission in review, or auto-publish it.
 
-    Called by intake inside its transaction, on a row it holds. With no review stage and no
-    scanner flag the rule allows auto-publication, which the system performs citing the rule;
-    a flag always needs a human, so an empty review list then falls back to the origin stage.
+    Called by intake inside its transaction, on a row it holds. With no review stage, no
+    scanner flag and no free text in the published form the rule allows auto-publication, which
+    the system performs citing the rule; a flag or free text always needs a human, so an empty
+    review list then falls back to the origin stage (the reason is kept in the history).
     """
     stages = review_stages_for(submission)
-    record_transition(submission=submission, target=lifecycle.IN_REVIEW, actor=SYSTEM)
+    record_transition(
+        submission=submission,
+        target=lifecycle.IN_REVIEW,
+        actor=SYSTEM,
+        reason=review_hold_reason(submission),
+    )
     audit_record(
         actor=SYSTEM,
         action=actions.SUBMISSION_IN_REVIEW,

@@ -30,8 +30,8 @@ from governance.permissions import require
 from governance.roles import Capability
 from governance.selectors import EffectiveRule, catalog_fields, effective_rule, member_org_slugs
 from sharing import lifecycle
-from sharing.models import Submission
-from sharing.services import intake
+from sharing.models import Stage, Submission
+from sharing.services import intake, review
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
@@ -51,6 +51,7 @@ class Outcome:
     tlp: str = ""
     pap: str = ""
     review_stages: list[str] = field(default_factory=list)
+    held: str = ""  # why a rule without review stages would hold it for origin review
 
     def actions(self) -> dict[str, str]:
         """Return {field: action} of the policy's redaction (reviewer additions left out)."""
@@ -94,7 +95,10 @@ class SubmissionChange:
 
     @property
     def review_changed(self) -> bool:
-        return self.current.review_stages != self.simulated.review_stages
+        return (self.current.review_stages, bool(self.current.held)) != (
+            self.simulated.review_stages,
+            bool(self.simulated.held),
+        )
 
     @property
     def changed(self) -> bool:
@@ -115,6 +119,8 @@ class SimulationResult:
     limit: int
     changes: list[SubmissionChange]
     purged: int  # decided submissions whose original is gone: nothing to simulate
+    # Auto-publishing types that keep free text (policy_language.free_text_warnings).
+    warnings: list[policy_language.PolicyError] = field(default_factory=list)
 
     def summary(self) -> dict[str, int]:
         """Return the counts counsel reads first (and the audit event records)."""
@@ -133,6 +139,7 @@ class SimulationResult:
             "audience_changes": sum(
                 bool(c.audience_added or c.audience_removed) for c in self.changes
             ),
+            "held_for_review": sum(bool(c.simulated.held) for c in self.changes),
         }
 
 
@@ -170,6 +177,15 @@ def outcome_under(
     except ValidationFailed as exc:
         return Outcome(refused=True, reason=exc.message)
     policy = rule.rule
+    stages = list(policy.get("review") or [])
+    # Intake's own gate: no review stage but a flag or free text goes to origin review.
+    held = review.hold_reason(
+        rule_path=rule.rule_path,
+        review_stages=stages,
+        flags=result.flags,
+        redacted_payload=result.redacted_payload,
+        fields=indicator_type.fields,
+    )
     return Outcome(
         refused=False,
         redacted_payload=result.redacted_payload,
@@ -177,7 +193,8 @@ def outcome_under(
         audience=list(result.audience),
         tlp=policy.get("tlp", ""),
         pap=policy.get("pap", ""),
-        review_stages=list(policy.get("review") or []),
+        review_stages=[Stage.ORIGIN.value] if held else stages,
+        held=held,
     )
 
 
@@ -191,7 +208,8 @@ def _stored_outcome(submission: Submission) -> Outcome:
         audience=list(submission.audience),
         tlp=submission.tlp,
         pap=submission.pap,
-        review_stages=list(submission.review_stages),
+        review_stages=review.review_stages_for(submission),
+        held=review.review_hold_reason(submission),
     )
 
 
@@ -284,7 +302,13 @@ def policy_simulate(
             payload=submission.payload,
         )
         changes.append(_compare(submission, _stored_outcome(submission), simulated))
-    result = SimulationResult(version=version, limit=limit, changes=changes, purged=purged)
+    result = SimulationResult(
+        version=version,
+        limit=limit,
+        changes=changes,
+        purged=purged,
+        warnings=policy_language.free_text_warnings(version.rules, catalog=catalog_fields()),
+    )
     audit_record(
         actor=actor,
         action=actions.POLICY_SIMULATED,

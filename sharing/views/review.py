@@ -26,7 +26,12 @@ from sharing.selectors.review import (
     review_task_list,
 )
 from sharing.services import review as services
-from sharing.views.highlighting import display_value, flag_segments
+from sharing.views.highlighting import (
+    display_value,
+    flag_segments,
+    flagged_sentences,
+    request_changes_text,
+)
 
 STRICTER_ACTIONS = (
     "drop",
@@ -67,6 +72,8 @@ def queue(request):
     if not filters["older_than_hours"].isdigit():
         filters["older_than_hours"] = ""
     tasks = list(review_task_list(actor=request.user, filters=filters)[:200])
+    for task in tasks:
+        task.hold_reason = services.review_hold_reason(task.submission)
     return render(
         request,
         "sharing/review/queue.html",
@@ -121,6 +128,7 @@ def task_detail(request, pk: int):
     may_review = services.review_refusal(actor=request.user, task=task) is None
     if may_review and submission.payload is not None:
         services.review_original_viewed(actor=request.user, task=task)
+    sentences = flagged_sentences(submission) if may_review else []
     return render(
         request,
         "sharing/review/task.html",
@@ -133,6 +141,9 @@ def task_detail(request, pk: int):
             "history": review_history(actor=request.user, task=task),
             "decisions": Decision.choices,
             "is_counsel": can(request.user, Capability.REVIEW_FORUM),
+            "flagged_sentences": sentences,
+            "request_changes_text": request_changes_text(sentences),
+            "hold_reason": services.review_hold_reason(submission),
         },
     )
 
@@ -214,7 +225,24 @@ def recalls(request):
         flagged = list(recall_list(actor=request.user))
     except AccessDenied as exc:
         raise PermissionDenied(exc.message) from exc
+    for indicator in flagged:
+        indicator.flagged_sentences = _flagged_sentences(indicator)
     return render(request, "sharing/review/recalls.html", {"indicators": flagged})
+
+
+def _flagged_sentences(indicator) -> list[dict]:
+    """Return the published texts a newer detector flags, with the sentences marked in place."""
+    rows = []
+    payload = indicator.redacted_payload
+    for flag in indicator.recall_flags:
+        value = payload.get(flag["field"])
+        if isinstance(value, list):
+            index = flag.get("index")
+            value = value[index] if isinstance(index, int) and index < len(value) else None
+        if not isinstance(value, str):
+            continue
+        rows.append({"flag": flag, "segments": flag_segments(value, [flag])})
+    return rows
 
 
 queue = _reviewer_required(queue)

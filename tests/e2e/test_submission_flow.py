@@ -32,7 +32,7 @@ def test_analyst_previews_scrubbed_price_sentence_submits_and_finds_it(demo, liv
     preview = page.get_by_test_id("preview")
     expect(preview).to_be_visible()
     redacted = page.get_by_test_id("preview-redacted")
-    expect(redacted).to_contain_text("[REDACTED:price]")
+    expect(redacted).to_contain_text("[removed under policy]")
     expect(redacted).not_to_contain_text("$9")
     expect(page.get_by_test_id("redacted-analyst_notes")).not_to_contain_text("$9")
     expect(page.get_by_test_id("original-analyst_notes").locator("mark.flag")).to_contain_text("$9")
@@ -44,7 +44,7 @@ def test_analyst_previews_scrubbed_price_sentence_submits_and_finds_it(demo, liv
 
     form.get_by_role("button", name="Submit", exact=True).click()
     expect(page.get_by_test_id("state")).to_have_text("In review")
-    expect(page.get_by_test_id("redacted-analyst_notes")).to_contain_text("[REDACTED:price]")
+    expect(page.get_by_test_id("redacted-analyst_notes")).to_contain_text("[removed under policy]")
 
     page.get_by_role("link", name="My submissions").click()
     listing = page.get_by_test_id("submission-list")

@@ -296,3 +296,17 @@ def test_list_endpoints_do_not_grow_queries_with_rows(catalog, users):
         _draft(admin)
     assert _queries(client, reverse("api-policy-versions")) == one_version
     assert _queries(client, reverse("api-indicator-types")) <= 3
+
+
+def test_a_version_lists_the_free_text_its_auto_publishing_types_keep(catalog, users):
+    rules = baseline_rules()
+    rules["indicator_types"]["automation-client"]["fields"]["analyst_notes"] = "keep"
+    body = _draft(_client(users, "member_admin"), rules).json()
+    assert body["warnings"] == [
+        {
+            "field": "indicator_types.automation-client.review",
+            "message": body["warnings"][0]["message"],
+        }
+    ]
+    assert "keeps free text `analyst_notes` (keep)" in body["warnings"][0]["message"]
+    assert _draft(_client(users, "member_admin")).json()["warnings"] == []

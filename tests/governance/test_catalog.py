@@ -269,3 +269,9 @@ def test_policy_language_doc_shows_the_baseline_policy(baseline: dict) -> None:
     shown, errors = parse_rules_yaml(last_example)
     assert errors == []
     assert shown == baseline
+
+
+def test_the_baseline_policy_auto_publishes_only_structured_types(baseline, catalog) -> None:
+    from governance.policy_language import free_text_warnings
+
+    assert free_text_warnings(baseline, catalog={t["key"]: t["fields"] for t in catalog}) == []

@@ -25,6 +25,7 @@ from governance.policy_language import (
     content_hash,
     diff_rules,
     field_plan,
+    free_text_warnings,
     is_at_least_as_strict,
     parse_rules_yaml,
     resolve_rule,
@@ -732,3 +733,49 @@ def test_diff_of_identical_rules_is_empty() -> None:
 def test_diff_from_nothing_adds_every_type() -> None:
     changes = diff_rules(None, make_rules())
     assert [c["change"] for c in changes[:2]] == ["added type", "added type"]
+
+
+# --- free text under auto-publication ----------------------------------------------------------
+
+NOTES_FIELDS = [
+    {"name": "sdk_name", "datatype": "string", "sensitivity": "technical"},
+    {"name": "notes", "datatype": "text", "sensitivity": "technical"},
+    {"name": "example", "datatype": "text", "sensitivity": "technical"},
+]
+
+
+def _auto_rule(**fields) -> dict:
+    return {
+        "indicator_types": {
+            "client": {
+                "share": True,
+                "review": [],
+                "by_sensitivity": {"technical": "keep"},
+                "fields": fields,
+            }
+        }
+    }
+
+
+def test_an_auto_publishing_type_that_keeps_free_text_warns_counsel() -> None:
+    [warning] = free_text_warnings(
+        _auto_rule(notes="scrub", example="mask:4"), catalog={"client": NOTES_FIELDS}
+    )
+    assert warning.path == "indicator_types.client.review"
+    assert warning.message.startswith(
+        "client auto-publishes but keeps free text `notes` (scrub), `example` (mask:4): every "
+        "such submission will be reviewed (origin stage)."
+    )
+
+
+def test_structured_only_or_reviewed_types_do_not_warn() -> None:
+    catalog = {"client": NOTES_FIELDS}
+    assert (
+        free_text_warnings(_auto_rule(notes="drop", example="pseudonymize"), catalog=catalog) == []
+    )
+    reviewed = _auto_rule(notes="scrub", example="keep")
+    reviewed["indicator_types"]["client"]["review"] = ["origin"]
+    assert free_text_warnings(reviewed, catalog=catalog) == []
+    assert (
+        free_text_warnings({"indicator_types": {"client": {"share": False}}}, catalog=catalog) == []
+    )

@@ -171,3 +171,24 @@ def test_counsel_dashboard_counts_versions_awaiting_approval(catalog, client, us
     assert "Policy versions awaiting your approval" in html
     client.force_login(users["regulator"])
     assert "awaiting your approval" not in client.get(reverse("dashboard")).content.decode()
+
+
+def test_counsel_is_told_which_auto_publishing_types_keep_free_text(baseline_policy, client, users):
+    admin = users["member_admin"]
+    rules = baseline_rules()
+    rules["indicator_types"]["automation-client"]["fields"]["analyst_notes"] = "scrub"
+    version = policy_version_submit(
+        actor=admin, version=policy_version_draft_create(actor=admin, rules=rules)
+    )
+    expected = (
+        "automation-client auto-publishes but keeps free text `analyst_notes` (scrub): every "
+        "such submission will be reviewed (origin stage)."
+    )
+    client.force_login(admin)
+    detail = client.get(reverse("policy-version", args=[version.pk])).content.decode()
+    assert 'data-testid="policy-warning"' in detail and expected in detail.replace("&#x27;", "'")
+    client.force_login(users["counsel"])
+    review = client.get(reverse("policy-version-review", args=[version.pk])).content.decode()
+    assert expected in review
+    in_force = client.get(reverse("policy-version", args=[baseline_policy.pk])).content.decode()
+    assert 'data-testid="policy-warning"' not in in_force

@@ -75,7 +75,8 @@ def test_forum_fields_travel_in_the_registered_extension():
     [
         {"ip": "hmac:k1:" + "c" * 64},  # pseudonymised: no longer an observable
         {"first_seen": "2025-02-01T10:00:00Z"},  # the pattern field was dropped
-        {"ip": "[REDACTED:customer]"},
+        {"ip": "[REDACTED:customer]"},  # stored before the neutral marker
+        {"ip": "[removed under policy]"},
     ],
 )
 def test_redacted_pattern_field_makes_a_note_not_a_false_pattern(payload):

@@ -53,9 +53,11 @@ def _api(user) -> APIClient:
 
 @pytest.fixture
 def auto_publish_policy(catalog, users):
-    """Account clusters publish without review when no flag is raised (a task is enqueued)."""
+    """Account clusters publish without review when no flag is raised (a task is enqueued);
+    structured only, since free text left in the published form would be held for review."""
     rules = baseline_rules()
     rules["indicator_types"]["account-cluster"]["review"] = []
+    rules["indicator_types"]["account-cluster"]["fields"]["analyst_notes"] = "drop"
     return approve_rules(rules, drafter=users["member_admin"], approver=users["counsel2"])
 
 

@@ -51,8 +51,9 @@ class TestSingle:
         body = response.json()
         assert body["state"] == lifecycle.IN_REVIEW
         assert body["organization"] == "acme"
-        assert "[REDACTED:price]" in body["redacted_payload"]["analyst_notes"]
+        assert "[removed under policy]" in body["redacted_payload"]["analyst_notes"]
         assert "payload" not in body
+        assert body["detector_version"] == "rules-1"
         assert Submission.objects.get(pk=body["id"]).source == "api"
 
     def test_same_client_reference_twice_is_one_submission(
@@ -228,7 +229,7 @@ class TestPreview:
         )
         assert response.status_code == 200
         body = response.json()
-        assert "[REDACTED:price]" in body["redacted_payload"]["analyst_notes"]
+        assert "[removed under policy]" in body["redacted_payload"]["analyst_notes"]
         assert body["flags"][0]["category"] == "price"
         assert body["audience"] == ["globex", "initech"]
         assert Submission.objects.count() == 0

@@ -27,3 +27,14 @@ def test_demo_submissions_go_through_intake_once():
     assert {f["category"] for f in farm.flags} == {"price"}
     assert "$12" not in str(farm.redacted_payload)
     assert submissions.filter(state="in_review").count() >= 3
+    # An auto-publishing type's free text with a price in it waits for halcyon's legal reviewer.
+    held = submissions.get(client_reference="demo-halcyon-client-2")
+    assert held.state == "in_review" and held.review_stages == []
+    task = held.review_tasks.get()
+    assert (task.stage, task.queue.key) == ("origin", "origin-halcyon")
+    assert held.history.get(to_state="in_review").reason.startswith(
+        "held for review: indicator_types.automation-client auto-publishes, but the scanner "
+        "flagged price"
+    )
+    clean = submissions.get(client_reference="demo-halcyon-client-1")
+    assert clean.state == "published" and "analyst_notes" not in clean.redacted_payload

@@ -152,6 +152,35 @@ def test_batch_leaves_what_one_by_one_leaves(
     assert check_database().size == AuditEvent.objects.count()
 
 
+def test_batch_holds_free_text_for_review_as_one_by_one_does(users, orgs, approved_policy):
+    rules = copy.deepcopy(baseline_rules())
+    rules["indicator_types"]["automation-client"]["fields"]["analyst_notes"] = "scrub"
+    approved_policy(rules)
+    analyst, acme = users["analyst"], orgs["acme"]
+    structured = {k: v for k, v in CLIENT.items() if k != "analyst_notes"}
+
+    def items(tag):
+        return [
+            IntakeItem("automation-client", dict(CLIENT), f"{tag}-notes"),
+            IntakeItem("automation-client", dict(structured), f"{tag}-structured"),
+        ]
+
+    single = _one_by_one(analyst, acme, items("one"))
+    batch = submission_create_many(
+        actor=analyst, organization=acme, items=items("many"), source="taxii"
+    )
+
+    assert _batch_trace(batch) == single
+    held, published = (r.submission for r in batch)
+    assert (held.state, published.state) == (lifecycle.IN_REVIEW, lifecycle.PUBLISHED)
+    assert list(held.review_tasks.values_list("stage", flat=True)) == ["origin"]
+    assert held.history.get(to_state=lifecycle.IN_REVIEW).reason == (
+        "held for review: indicator_types.automation-client auto-publishes, but its published "
+        "form keeps free text in analyst_notes"
+    )
+    assert not SharedIndicator.objects.filter(submission=held).exists()
+
+
 def test_a_bad_object_writes_nothing_and_the_others_go_on(users, orgs, baseline_policy):
     before = AuditEvent.objects.count()
     results = submission_create_many(

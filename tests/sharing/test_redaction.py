@@ -160,11 +160,12 @@ def test_scrub_replaces_flagged_spans_and_reports_rules_not_text() -> None:
     result = redact({"notes": text}, [_plan("notes", "text", "scrub")], key=KEY)
     scrubbed = result.payload["notes"]
     assert scrubbed.startswith("The cluster used 4,000 accounts.")
-    assert "[REDACTED:revenue]" in scrubbed and "[REDACTED:capacity]" in scrubbed
-    assert "$600M" not in scrubbed and "8,000" not in scrubbed
+    # Recipients see one neutral marker; the categories stay in the report.
+    assert scrubbed == "The cluster used 4,000 accounts. [removed under policy]."
     (entry,) = result.report
     assert entry["action"] == "scrub"
-    assert "revenue.figure" in entry["reason"] and "capacity.accelerator_count" in entry["reason"]
+    assert "revenue (revenue.figure)" in entry["reason"]
+    assert "capacity (capacity.accelerator_count)" in entry["reason"]
     assert "600" not in entry["reason"]
 
 
@@ -174,10 +175,16 @@ def test_keep_on_free_text_is_still_scrubbed() -> None:
         [_plan("analyst_notes", "string", "keep")],
         key=KEY,
     )
-    assert "[REDACTED:roadmap]" in result.payload["analyst_notes"]
+    assert result.payload["analyst_notes"] == "[removed under policy]."
     (entry,) = result.report
     assert entry["action"] == "scrub" and "roadmap." in entry["reason"]
     assert "launch" not in json.dumps(result.report)
+
+
+def test_re_redacting_recognises_the_neutral_and_the_old_markers() -> None:
+    text = "Old [REDACTED:price]. New [removed under policy]. Relay at 203.0.113.0/24."
+    plans = [_plan("notes", "text", "scrub"), _plan("ip", "ipv4", "generalize:ipv4/24")]
+    assert redact({"notes": text}, plans, key=KEY).payload == {"notes": text}
 
 
 def test_keep_on_clean_free_text_is_kept() -> None:
@@ -196,7 +203,7 @@ def test_scrub_uses_the_member_watchlist() -> None:
         watchlist=watchlist,
     )
     # The whole sentence goes, not only the name, so nothing said about the customer survives.
-    assert result.payload == {"notes": "[REDACTED:customer]."}
+    assert result.payload == {"notes": "[removed under policy]."}
     assert "watchlist.customer" in result.report[0]["reason"]
 
 
@@ -473,8 +480,8 @@ def test_scrub_removes_every_sensitive_sentence_of_the_dev_corpus_and_keeps_the_
         text = f"The farm used 40 proxies. {row['text']} Accounts rotated hourly."
         scrubbed = redact({"notes": text}, [_plan("notes", "text", "scrub")], key=KEY).payload
         notes = scrubbed["notes"]
-        assert notes.startswith("The farm used 40 proxies. [REDACTED:"), notes
+        assert notes.startswith("The farm used 40 proxies. [removed under policy]"), notes
         assert notes.endswith(" Accounts rotated hourly."), notes
         # No word of the sensitive sentence is left between the two technical ones.
         middle = notes[len("The farm used 40 proxies. ") : -len(" Accounts rotated hourly.")]
-        assert re.fullmatch(r"(\[REDACTED:[a-z.]+\] ?)+[.!?;]?", middle), middle
+        assert re.fullmatch(r"(\[removed under policy\] ?)+[.!?;]?", middle), middle

@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import json
+
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from audit.models import AuditEvent
 from tests.sharing.conftest_review import (  # noqa: F401  (fixtures)
     ACCOUNT_CLUSTER,
     PRICE_SENTENCE,
@@ -107,3 +110,48 @@ def test_review_queue_lists_overdue_first_then_by_due_time_across_pages(
         seen += [r["submission_id"] for r in page["results"]]
     expected = [submissions[i] for i in (3, 1, 2, 0, 4)]
     assert seen == [str(s.pk) for s in expected]
+
+
+def test_reviewer_sees_held_free_text_with_flagged_sentences_and_prefilled_changes(
+    policy, make_submission, users, client
+):
+    policy(review=[])  # account clusters auto-publish... unless a human must look
+    notes = "Scripted signups through one relay. " + PRICE_SENTENCE
+    submission = make_submission(payload={**ACCOUNT_CLUSTER, "analyst_notes": notes})
+    task = submission.review_tasks.get()
+    client.force_login(users["legal_reviewer"])
+    queue = client.get(reverse("review-queue")).content.decode()
+    assert (
+        "held for review: indicator_types.account-cluster auto-publishes, but the scanner "
+        "flagged price and its published form keeps free text in analyst_notes"
+    ) in queue
+    client.post(reverse("review-task-claim", args=[task.pk]))
+    page = client.get(reverse("review-task", args=[task.pk])).content.decode()
+    assert 'data-testid="hold-reason"' in page
+    assert f'<mark class="flag">{PRICE_SENTENCE[:-1]}</mark>' in page
+    price = next(f for f in submission.flags if f["category"] == "price")
+    assert price["explanation"] in page
+    prefilled = f"- analyst_notes, sentence 2 (price: {price['explanation']})"
+    assert "Please remove these sentences and resubmit:" in page and prefilled in page
+    response = client.post(
+        reverse("review-task-decide", args=[task.pk]),
+        {"decision": "request_changes", "reason": f"Please remove:\n{prefilled}"},
+    )
+    assert response.status_code == 302
+    submission.refresh_from_db()
+    assert submission.state == "changes_requested"
+    # The reason names the sentence; it never copies it into the audit log.
+    event = AuditEvent.objects.get(action="review.changes_requested")
+    assert "$4" not in json.dumps(event.data) and "sentence 2" in event.data["reason"]
+
+
+def test_a_submission_under_review_stages_shows_its_rule_not_a_hold(
+    two_org_policy, make_submission, users, client
+):
+    task = make_submission().review_tasks.get(stage="origin")
+    client.force_login(users["legal_reviewer"])
+    assert "held for review" not in client.get(reverse("review-queue")).content.decode()
+    client.post(reverse("review-task-claim", args=[task.pk]))
+    page = client.get(reverse("review-task", args=[task.pk])).content.decode()
+    assert 'data-testid="hold-reason"' not in page
+    assert 'data-testid="request-changes-reason"></textarea>' in page  # nothing flagged

@@ -35,9 +35,12 @@ def test_review_start_opens_first_stage_and_waits_the_rest(two_org_policy, make_
     ).exists()
 
 
-def test_empty_review_without_flags_auto_publishes_citing_rule(policy, make_submission):
+def test_empty_review_without_flags_or_free_text_auto_publishes_citing_rule(
+    policy, make_submission
+):
     policy(review=[], audience=["acme", "globex"])
-    submission = make_submission()
+    structured = {k: v for k, v in ACCOUNT_CLUSTER.items() if k != "analyst_notes"}
+    submission = make_submission(payload=structured)
     assert submission.state == lifecycle.PUBLISHED
     assert not submission.review_tasks.exists()
     indicator = SharedIndicator.objects.get(submission=submission)
@@ -48,6 +51,33 @@ def test_empty_review_without_flags_auto_publishes_citing_rule(policy, make_subm
     assert approved.data["policy_version"] == submission.policy_version.number
     published = AuditEvent.objects.get(action="indicator.published")
     assert published.actor_username == "system"
+
+
+def test_empty_review_with_free_text_is_held_for_origin_review_with_the_reason(
+    policy, make_submission
+):
+    policy(review=[])
+    submission = make_submission()  # clean notes, kept (scrubbed) by the rule
+    assert not submission.flags
+    assert submission.state == lifecycle.IN_REVIEW
+    assert list(submission.review_tasks.values_list("stage", "state")) == [
+        ("origin", TaskState.OPEN)
+    ]
+    assert not SharedIndicator.objects.exists()
+    reason = (
+        "held for review: indicator_types.account-cluster auto-publishes, but its published "
+        "form keeps free text in analyst_notes"
+    )
+    assert submission.history.get(to_state=lifecycle.IN_REVIEW).reason == reason
+    event = AuditEvent.objects.get(action="submission.in_review", object_id=str(submission.pk))
+    assert event.data["held"] == reason and event.data["stages"] == ["origin"]
+
+
+def test_an_ip_in_held_free_text_gets_the_ip_fields_generalisation(policy, make_submission):
+    policy(review=[], audience=["acme", "globex"])
+    submission = make_submission(payload={**ACCOUNT_CLUSTER, "analyst_notes": "See 203.0.113.9"})
+    assert submission.state == lifecycle.IN_REVIEW
+    assert submission.redacted_payload["analyst_notes"] == "See 203.0.113.0/24"
 
 
 def test_empty_review_with_flags_goes_to_origin_review(policy, make_submission):

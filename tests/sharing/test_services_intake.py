@@ -85,7 +85,7 @@ class TestAccepted:
         payload = {**PROXY_SERVICE, "analyst_notes": notes}
         submission = create(users["analyst"], orgs["acme"], payload)
         redacted_notes = submission.redacted_payload["analyst_notes"]
-        assert "[REDACTED:price]" in redacted_notes
+        assert "[removed under policy]" in redacted_notes
         assert PRICE_SENTENCE not in redacted_notes and "$4" not in redacted_notes
         assert any(
             f["category"] == "price" and f["field"] == "analyst_notes" for f in submission.flags
@@ -122,7 +122,7 @@ class TestAccepted:
         )
         payload = {**PROXY_SERVICE, "analyst_notes": "Seen probing project bluebird endpoints."}
         submission = create(users["analyst"], orgs["acme"], payload)
-        assert "[REDACTED:roadmap]" in submission.redacted_payload["analyst_notes"]
+        assert "[removed under policy]" in submission.redacted_payload["analyst_notes"]
         assert "bluebird" not in json.dumps(submission.redacted_payload).lower()
         assert [f["category"] for f in submission.flags] == ["roadmap"]
 
@@ -339,11 +339,39 @@ class TestPreview:
         )
         assert counts() == before
         assert preview["refused"] is False
-        assert "[REDACTED:price]" in preview["redacted_payload"]["analyst_notes"]
+        assert "[removed under policy]" in preview["redacted_payload"]["analyst_notes"]
         assert preview["audience"] == ["globex", "initech"]
         assert preview["tlp"] == "AMBER"
         assert preview["flags"][0]["category"] == "price"
         assert preview["recipients"][0]["contributor_shown_as"] == "anonymous member"
+
+    def test_preview_tells_the_analyst_that_free_text_will_be_reviewed(
+        self, users, orgs, approved_policy
+    ):
+        rules = baseline_rules()
+        rules["indicator_types"]["automation-client"]["fields"]["analyst_notes"] = "scrub"
+        approved_policy(rules)
+        client = {
+            "sdk_name": "httpx",
+            "header_order_signature": "a" * 64,
+            "analyst_notes": "Replays prompts.",
+        }
+        preview = submission_preview(
+            actor=users["analyst"],
+            organization=orgs["acme"],
+            indicator_type="automation-client",
+            payload=client,
+        )
+        assert preview["review_stages"] == ["origin"]
+        assert preview["held_for_review"].endswith("keeps free text in analyst_notes")
+        del client["analyst_notes"]
+        structured = submission_preview(
+            actor=users["analyst"],
+            organization=orgs["acme"],
+            indicator_type="automation-client",
+            payload=client,
+        )
+        assert structured["review_stages"] == [] and structured["held_for_review"] == ""
 
     def test_preview_tells_the_refusal_reason(self, users, orgs, catalog):
         preview = submission_preview(

@@ -28,6 +28,9 @@ PROXY = {
 def _rules(**changes):
     rules = review_rules(review=[])
     rules["indicator_types"]["proxy-service"]["review"] = []
+    for key in ("account-cluster", "proxy-service"):
+        # Structured only, so that they auto-publish (free text would be held for review).
+        rules["indicator_types"][key]["fields"]["analyst_notes"] = "drop"
     for key, value in changes.items():
         rules["indicator_types"]["account-cluster"][key] = value
     return rules
@@ -149,3 +152,23 @@ def test_simulation_page_and_api(client, users, decided, draft):
         content_type="application/json",
     )
     assert response.status_code == 403
+
+
+def test_simulation_shows_free_text_a_version_would_hold_for_review(client, users, decided):
+    rules = _rules()
+    rules["indicator_types"]["account-cluster"]["fields"]["analyst_notes"] = "scrub"
+    version = policy_version_draft_create(actor=users["member_admin"], rules=rules)
+    result = policy_simulate(actor=users["counsel"], version=version, limit=10)
+    assert result.summary()["held_for_review"] == 1
+    [warning] = result.warnings
+    assert warning.path == "indicator_types.account-cluster.review"
+    cluster = next(
+        c for c in result.changes if c.submission.indicator_type.key == "account-cluster"
+    )
+    assert cluster.review_changed and cluster.simulated.review_stages == ["origin"]
+    assert cluster.simulated.held.endswith("keeps free text in analyst_notes")
+    client.force_login(users["counsel"])
+    page = client.post(reverse("insights-simulation"), {"version": version.pk, "limit": 5})
+    body = page.content.decode()
+    assert "Held for review (free text or a flag under a rule without review): 1" in body
+    assert 'data-testid="simulation-warnings"' in body and 'data-testid="held"' in body

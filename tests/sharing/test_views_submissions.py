@@ -64,7 +64,7 @@ class TestForm:
         )
         html = page.content.decode()
         assert page.status_code == 200
-        assert "[REDACTED:price]" in html
+        assert "[removed under policy]" in html
         assert '<mark class="flag"' in html
         assert 'value="submit"' in html
         assert (Submission.objects.count(), AuditEvent.objects.count()) == before
@@ -133,7 +133,10 @@ class TestListAndDetail:
         )
         html = client_for(users["analyst"]).get(f"/submissions/{submission.pk}/").content.decode()
         assert '<mark class="flag"' in html
-        assert "[REDACTED:price]" in html
+        assert "[removed under policy]" in html
+        assert "detector <code>rules-1</code>" in html
+        # The category is in the report the submitter reads, not in what recipients get.
+        assert "scanner flagged price (" in html
         assert 'data-testid="redaction-report"' in html and 'data-testid="history"' in html
         assert 'data-testid="withdraw-form"' in html
         assert AuditEvent.objects.filter(action="submission.original_viewed").count() == 1
