@@ -474,19 +474,37 @@ def observable_actions(plans: Sequence[FieldPlan]) -> dict[str, fa.Action | None
     return out
 
 
+# A short structured string (a tool name, a user agent, a version) has few bare words; a
+# sentence smuggled into one has many. Four bare words is where prose starts.
+_BARE_WORD_RE = re.compile(r"(?<![\w/.\-(\[])[^\W\d_]{2,}[,;:.!?]?(?![\w/.\-)\]])")
+PROSE_MIN_WORDS = 4
+
+
+def reads_as_prose(text: str) -> bool:
+    """Return True when a short-string value holds a phrase rather than an identifier."""
+    return len(_BARE_WORD_RE.findall(protected_text(text))) >= PROSE_MIN_WORDS
+
+
+def _publishes_text(value: Any, datatype: str | None) -> bool:
+    if not isinstance(value, str):
+        return False
+    if datatype in fa.FREE_TEXT_DATATYPES:
+        return any(c.isalnum() for c in protected_text(value))
+    return datatype in fa.TEXT_DATATYPES and reads_as_prose(value)
+
+
 def free_text_fields(payload: Mapping[str, Any], datatypes: Mapping[str, str]) -> list[str]:
     """Return the fields of a redacted `payload` that publish free text (sorted).
 
-    `datatypes` maps field names to datatypes. A free-text field publishes free text when any
-    of its values keeps a letter or digit outside pseudonym tokens and redaction markers.
+    `datatypes` maps field names to datatypes. A `text` field publishes free text when any of
+    its values keeps a letter or digit outside pseudonym tokens and redaction markers; a
+    `string` field when a value reads as prose (a sentence put where an identifier belongs).
     """
     names = []
     for name in sorted(payload):
-        if datatypes.get(name) not in fa.FREE_TEXT_DATATYPES:
-            continue
         value = payload[name]
         values = value if isinstance(value, list) else [value]
-        if any(isinstance(v, str) and any(c.isalnum() for c in protected_text(v)) for v in values):
+        if any(_publishes_text(v, datatypes.get(name)) for v in values):
             names.append(name)
     return names
 

@@ -132,6 +132,16 @@ def test_free_text_fields_names_text_fields_that_publish_words() -> None:
     assert free_text_fields(payload, datatypes) == ["b"]
 
 
+def test_a_sentence_in_a_short_string_field_counts_as_free_text() -> None:
+    datatypes = {"sdk": "string", "ua": "string", "note": "string"}
+    payload = {
+        "sdk": "openai-python 1.12.0",
+        "ua": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko)",
+        "note": "we raise enterprise prices next quarter",
+    }
+    assert free_text_fields(payload, datatypes) == ["note"]
+
+
 # --- the property: nothing survives in a form its structured field would not allow -----------
 
 _label = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=3, max_size=10)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from audit.models import AuditEvent
 from sharing import lifecycle
 from sharing.models import ReviewQueue, SharedIndicator, TaskState
+from sharing.services.review import hold_reason
 from tests.sharing.conftest_review import (  # noqa: F401  (fixtures)
     ACCOUNT_CLUSTER,
     PRICE_SENTENCE,
@@ -89,3 +90,15 @@ def test_empty_review_with_flags_goes_to_origin_review(policy, make_submission):
         ("origin", TaskState.OPEN)
     ]
     assert not SharedIndicator.objects.exists()
+
+
+def test_a_sentence_in_a_string_field_of_an_auto_publishing_type_is_held() -> None:
+    fields = [{"name": "sdk_name", "datatype": "string"}]
+    kwargs = {"rule_path": "indicator_types.automation-client", "review_stages": [], "flags": []}
+    assert hold_reason(**kwargs, redacted_payload={"sdk_name": "httpx 0.27"}, fields=fields) == ""
+    reason = hold_reason(
+        **kwargs,
+        redacted_payload={"sdk_name": "our list rises by a fifth in spring"},
+        fields=fields,
+    )
+    assert reason.endswith("keeps free text in sdk_name")
