@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import logging
@@ -14,7 +15,6 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
-from kombu.exceptions import OperationalError
 
 from audit import actions, keys
 from audit.actions import ALL_ACTIONS, HEALTH_PINGED
@@ -43,6 +43,7 @@ from audit.signed_note import (
 )
 from config.bulk import bulk_insert
 from config.errors import AccessDenied, Conflict, NotFound, ValidationFailed
+from config.jobs import enqueue_on_commit
 from governance.permissions import organizations_with, require
 from governance.roles import Capability, OrgKind
 
@@ -513,23 +514,21 @@ def audit_export_request(
     export = _export_create(
         actor=actor, organization=_export_org(actor), from_seq=from_seq, to_seq=to_seq
     )
-    transaction.on_commit(lambda: _enqueue_export_build(export.pk))
+    enqueue_on_commit(
+        "audit.tasks.audit_export_build_task",
+        export_id=export.pk,
+        on_broker_down=functools.partial(_export_unqueued, export.pk),
+    )
     return export
 
 
-def _enqueue_export_build(export_id: int) -> None:
-    """Queue the build; when the broker cannot take it, finish the export as failed, not stuck."""
-    from audit.tasks import audit_export_build_task
-
-    try:
-        audit_export_build_task.delay(export_id)
-    except OperationalError as exc:
-        logger.exception("audit export %s could not be queued", export_id)
-        _export_finish(
-            export_id,
-            status=ExportStatus.FAILED,
-            error=f"The build could not be queued ({exc}); request the export again."[:2000],
-        )
+def _export_unqueued(export_id: int, error: Exception) -> None:
+    """Finish an export whose build the broker could not take as failed, not stuck."""
+    _export_finish(
+        export_id,
+        status=ExportStatus.FAILED,
+        error=f"The build could not be queued ({error}); request the export again."[:2000],
+    )
 
 
 def audit_export_cli(

@@ -20,6 +20,7 @@ from audit import actions
 from audit.actors import Actor
 from audit.services import audit_record
 from config.errors import Conflict, ValidationFailed
+from config.jobs import enqueue_on_commit
 from governance import policy_language
 from governance.roles import ROLE_CAPABILITIES, Capability
 from sharing import lifecycle
@@ -44,13 +45,6 @@ def payload_sha256(payload: dict) -> str:
 def stix_id_for(submission_id: uuid.UUID) -> str:
     """Return the deterministic STIX id of the indicator published from a submission."""
     return f"indicator--{uuid.uuid5(STIX_NAMESPACE, str(submission_id))}"
-
-
-def _tasks():
-    # Imported late: the task module imports these services.
-    from sharing import tasks
-
-    return tasks
 
 
 def _actor_name(actor) -> str:
@@ -130,12 +124,11 @@ def enqueue_recipient_notifications(indicator_ids: list[str]) -> None:
     """Email the audiences of newly published indicators once the transaction commits: one
     email per indicator for a single publication, one digest per recipient for a batch."""
     if len(indicator_ids) == 1:
-        task, argument = _tasks().notify_recipients_task, indicator_ids[0]
+        enqueue_on_commit("sharing.tasks.notify_recipients_task", indicator_id=indicator_ids[0])
     elif indicator_ids:
-        task, argument = _tasks().notify_recipients_batch_task, list(indicator_ids)
-    else:
-        return
-    transaction.on_commit(lambda: task.delay(argument), robust=True)
+        enqueue_on_commit(
+            "sharing.tasks.notify_recipients_batch_task", indicator_ids=list(indicator_ids)
+        )
 
 
 @transaction.atomic

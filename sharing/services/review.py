@@ -12,6 +12,7 @@ from audit import actions
 from audit.actors import SYSTEM
 from audit.services import audit_record
 from config.errors import AccessDenied, Conflict, ValidationFailed
+from config.jobs import enqueue_on_commit
 from governance import policy_language
 from governance.models import Organization
 from governance.permissions import can, require
@@ -21,7 +22,6 @@ from sharing.keys import pseudonym_key
 from sharing.models import Decision, ReviewQueue, ReviewTask, Stage, Submission, TaskState
 from sharing.redaction import FieldPlan, RedactionError, apply_extra_redactions
 from sharing.services.publication import (
-    _tasks,
     indicator_publish,
     payload_sha256,
     record_transition,
@@ -502,8 +502,8 @@ def _conclude(submission: Submission, actor, target: str, action: str, reason: s
             **_policy_citation(submission),
         },
     )
-    transaction.on_commit(
-        lambda: _tasks().notify_submitter_task.delay(str(submission.pk), target), robust=True
+    enqueue_on_commit(
+        "sharing.tasks.notify_submitter_task", submission_id=str(submission.pk), state=target
     )
 
 

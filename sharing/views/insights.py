@@ -15,7 +15,6 @@ from config.errors import AccessDenied, ApplicationError, NotFound
 from governance.models import PolicyVersion
 from governance.permissions import can, is_oversight, memberships
 from governance.roles import Capability
-from sharing import tasks_insights  # noqa: F401  (registers the correlation tasks with Celery)
 from sharing.safety_zone import BUCKET_LABELS
 from sharing.selectors.insights import (
     campaign_list,
