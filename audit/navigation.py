@@ -20,7 +20,7 @@ def dashboard_panels(user) -> list[dict]:
     if not can(user, Capability.READ_AUDIT):
         return []
     from audit.models import AuditHead
-    from audit.selectors import audit_export_list
+    from audit.selectors.log import audit_export_list
 
     head = AuditHead.objects.filter(pk=1).first()
     return [

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from audit import keys
 from audit.forms import CosignatureForm, EventFilterForm, ExportRequestForm
-from audit.selectors import (
+from audit.selectors.log import (
     EventFilters,
     audit_checkpoint_get,
     audit_checkpoint_list,
@@ -22,12 +22,9 @@ from audit.selectors import (
     audit_export_list,
     audit_object_timeline,
 )
-from audit.services import (
-    audit_cosignature_add,
-    audit_export_download,
-    audit_export_request,
-    checkpoint_note_with_cosignatures,
-)
+from audit.services.checkpoints import checkpoint_note_with_cosignatures
+from audit.services.cosignatures import audit_cosignature_add
+from audit.services.exports import audit_export_download, audit_export_request
 from config.errors import AccessDenied, ApplicationError, NotFound, ValidationFailed
 from governance.permissions import can, organizations_with
 from governance.roles import Capability, OrgKind

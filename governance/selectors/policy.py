@@ -1,4 +1,4 @@
-"""Reads on the indicator-type catalog and policy versions, scoped to the acting user."""
+"""Reads on policy versions, the rule in force and overrides, scoped to the acting user."""
 
 from __future__ import annotations
 
@@ -11,14 +11,13 @@ from django.utils import timezone
 from config.errors import AccessDenied, NotFound
 from governance import policy_language
 from governance.models import (
-    ApiToken,
     IndicatorType,
     Organization,
     OrgOverride,
     PolicyStatus,
     PolicyVersion,
 )
-from governance.permissions import can, memberships, organizations_with
+from governance.permissions import can, organizations_with
 from governance.roles import Capability, OrgKind
 
 DECIDED_STATUSES = (PolicyStatus.APPROVED, PolicyStatus.SUPERSEDED, PolicyStatus.RETIRED)
@@ -116,36 +115,6 @@ def effective_rule(
     )
 
 
-def _require_member_of_forum(actor) -> None:
-    if not memberships(actor):
-        raise AccessDenied("You need a role in an organization to see this.")
-
-
-def indicator_type_list(*, actor) -> QuerySet[IndicatorType]:
-    """Return the active indicator types (the catalog is visible to every forum participant)."""
-    _require_member_of_forum(actor)
-    return IndicatorType.objects.filter(is_active=True).order_by("name")
-
-
-def indicator_type_get(*, actor, key: str) -> IndicatorType:
-    """Return the active indicator type `key`."""
-    found = indicator_type_list(actor=actor).filter(key=key).first()
-    if found is None:
-        raise NotFound(f"No indicator type {key!r}.")
-    return found
-
-
-def catalog_types() -> QuerySet[IndicatorType]:
-    """Return the active indicator types (for rendering rules against the catalog)."""
-    return IndicatorType.objects.filter(is_active=True).order_by("name")
-
-
-def catalog_fields(*, types=None) -> dict[str, list[dict]]:
-    """Return {type key: field specs} of the active catalog (the shape policy validation takes)."""
-    rows = types if types is not None else IndicatorType.objects.filter(is_active=True)
-    return {t.key: t.fields for t in rows}
-
-
 def member_org_slugs() -> list[str]:
     """Return the slugs of the active member labs (the organizations an audience may name)."""
     return list(
@@ -191,10 +160,3 @@ def org_override_get(*, actor, organization: Organization) -> OrgOverride | None
     if organization not in organizations_with(actor, Capability.SET_OVERRIDE):
         raise AccessDenied("You may only see your own organization's overrides.")
     return OrgOverride.objects.filter(organization=organization).first()
-
-
-def api_token_list(*, actor, organization: Organization) -> QuerySet:
-    """Return `organization`'s API tokens, for its member admins."""
-    if organization not in organizations_with(actor, Capability.MANAGE_ORG):
-        raise AccessDenied("Only your organization's member admin manages its API tokens.")
-    return ApiToken.objects.filter(organization=organization).select_related("user", "created_by")

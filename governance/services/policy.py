@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit import actions
-from audit.services import audit_record
+from audit.services.log import audit_record
 from config.errors import AccessDenied, Conflict, ValidationFailed
 from governance import policy_language
 from governance.models import (
@@ -27,7 +27,8 @@ from governance.models import (
 )
 from governance.permissions import require
 from governance.roles import Capability
-from governance.selectors import catalog_fields, member_org_slugs, policy_version_in_force
+from governance.selectors.catalog import catalog_fields
+from governance.selectors.policy import member_org_slugs, policy_version_in_force
 
 POLICY_KEY = "clearroom"
 POLICY_NAME = "Clearroom sharing policy"

@@ -18,11 +18,11 @@ from django.db import transaction
 
 from audit import actions
 from audit.actors import SYSTEM
-from audit.services import audit_record
+from audit.services.log import audit_record
 from config.bulk import bulk_insert
 from config.errors import Conflict
 from config.jobs import enqueue_on_commit
-from sharing import correlation
+from sharing.core import correlation
 from sharing.keys import pseudonym_key
 from sharing.models import CorrelationToken, PseudonymMapping, SharedIndicator
 from sharing.redaction import PseudonymKey, pseudonymize_value

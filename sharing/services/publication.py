@@ -18,7 +18,7 @@ from guardian.shortcuts import assign_perm
 
 from audit import actions
 from audit.actors import Actor
-from audit.services import audit_record
+from audit.services.log import audit_record
 from config.errors import Conflict, ValidationFailed
 from config.jobs import enqueue_on_commit
 from governance import policy_language

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit import actions
-from audit.services import audit_record
+from audit.services.log import audit_record
 from config.errors import ApplicationError
 from config.jobs import enqueue_on_commit
 from governance.models import IndicatorType, Organization

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from config.errors import AccessDenied, Conflict, NotFound, ValidationFailed
 from governance.permissions import can, organizations_with
 from governance.roles import Capability
-from governance.selectors import indicator_type_list
+from governance.selectors.catalog import indicator_type_list
 from sharing import lifecycle
 from sharing.forms import IndicatorTypeChoiceForm, SubmissionForm, WatchlistTermForm, WithdrawForm
 from sharing.models import Source

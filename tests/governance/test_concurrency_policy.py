@@ -8,8 +8,8 @@ import pytest
 from django.db import connection, connections
 
 from governance.models import PolicyStatus, PolicyVersion
-from governance.selectors import policy_version_in_force
-from governance.services_policy import policy_version_draft_create, policy_version_submit
+from governance.selectors.policy import policy_version_in_force
+from governance.services.policy import policy_version_draft_create, policy_version_submit
 from tests.governance.conftest import baseline_rules
 
 
@@ -17,7 +17,7 @@ from tests.governance.conftest import baseline_rules
 def test_concurrent_approvals_leave_exactly_one_version_in_force(catalog, users):
     if connection.vendor != "postgresql":
         pytest.fail("the concurrency test needs PostgreSQL (set DATABASE_URL)")
-    from governance.services_policy import policy_version_approve
+    from governance.services.policy import policy_version_approve
 
     admin = users["member_admin"]
     versions = []

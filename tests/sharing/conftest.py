@@ -30,7 +30,7 @@ PROXY_SERVICE = {
 @pytest.fixture
 def catalog(db):
     """Sync the shipped indicator-type catalog; return the types by key."""
-    from governance.services_catalog import indicator_types_sync
+    from governance.services.catalog import indicator_types_sync
 
     return {t.key: t for t in indicator_types_sync(actor=SYSTEM)}
 

@@ -8,7 +8,7 @@ import pytest
 from audit.actors import SYSTEM
 from audit.models import AuditEvent
 from config.errors import AccessDenied, Conflict, ValidationFailed
-from governance.services import membership_create
+from governance.services.accounts import membership_create
 from sharing import lifecycle
 from sharing.models import Decision, SharedIndicator, TaskState
 from sharing.services.intake import submission_resubmit

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from governance.services import api_token_create
+from governance.services.accounts import api_token_create
 from sharing import stix
 from sharing.models import Decision, ReviewTask, SharedIndicator
 from sharing.taxii.collections import collection_id_for
