@@ -15,7 +15,7 @@ from django.utils import timezone
 from audit import actions
 from audit.actors import SYSTEM, Actor, actor_for
 from audit.bundle import build_bundle
-from audit.exporting import frontier_at, iter_leaf_hashes, iter_leaves, policy_files
+from audit.exporting import bundle_files, frontier_at, iter_leaf_hashes, iter_leaves
 from audit.merkle import Frontier, consistency_proof
 from audit.models import AuditCheckpoint, AuditEvent, AuditExport, ExportStatus
 from audit.services.checkpoints import audit_checkpoint_at, checkpoint_note_with_cosignatures
@@ -234,7 +234,7 @@ def _build(export: AuditExport, path: Path) -> None:
         prefix_prev=prev,
         checkpoints=checkpoints,
         proofs=proofs,
-        extra_files=policy_files(start, end),
+        extra_files=bundle_files(start, end),
         created_at=format_timestamp(timezone.now()),
     )
 

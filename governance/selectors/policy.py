@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -160,3 +161,47 @@ def org_override_get(*, actor, organization: Organization) -> OrgOverride | None
     if organization not in organizations_with(actor, Capability.SET_OVERRIDE):
         raise AccessDenied("You may only see your own organization's overrides.")
     return OrgOverride.objects.filter(organization=organization).first()
+
+
+def _iso(moment) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def policy_files(begin: datetime, end: datetime) -> dict[str, bytes]:
+    """Return `policies/<key>-v<n>.json` for each policy version in force between the times.
+
+    A version was in force when it was approved (and possibly later superseded or retired) and
+    its effective interval overlaps `begin` .. `end` (an audit export's first and last event).
+    """
+    versions = (
+        PolicyVersion.objects.filter(
+            status__in=DECIDED_STATUSES,
+            effective_from__lte=end,
+        )
+        .exclude(effective_until__lt=begin)
+        .select_related("policy", "drafted_by", "decided_by")
+        .order_by("policy__key", "number")
+    )
+    files = {}
+    for version in versions:
+        document = {
+            "policy": version.policy.key,
+            "policy_name": version.policy.name,
+            "number": version.number,
+            "status": version.status,
+            "content_hash": version.content_hash,
+            "approved_hash": version.approved_hash,
+            "drafted_by": version.drafted_by.get_username(),
+            "approved_by": version.decided_by.get_username() if version.decided_by else None,
+            "approved_at": _iso(version.decided_at),
+            "approval_statement": version.decision_statement,
+            "effective_from": _iso(version.effective_from),
+            "effective_until": _iso(version.effective_until),
+            "type_schema_versions": version.type_schema_versions,
+            "rules": version.rules,
+        }
+        # Policy rules may hold decimals (e.g. max_contributor_share), which canonical JSON
+        # refuses; these files are reference copies, hashed in the manifest like any other.
+        text = json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False)
+        files[f"policies/{version.policy.key}-v{version.number}.json"] = (text + "\n").encode()
+    return files
