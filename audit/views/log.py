@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import functools
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -25,37 +21,21 @@ from audit.selectors.log import (
 from audit.services.checkpoints import checkpoint_note_with_cosignatures
 from audit.services.cosignatures import audit_cosignature_add
 from audit.services.exports import audit_export_download, audit_export_request
-from config.errors import AccessDenied, ApplicationError, NotFound, ValidationFailed
+from config.errors import AccessDenied, ApplicationError, Conflict, ValidationFailed
+from config.pages import form_add_errors, page
 from governance.permissions import can, organizations_with
 from governance.roles import Capability, OrgKind
 
 PAGE_SIZE = 50
 
 
-def audit_reader_required(view):
-    """Require a logged-in counsel or regulator; map domain access errors to 403/404."""
-
-    @login_required
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not can(request.user, Capability.READ_AUDIT):
-            raise PermissionDenied("Only counsel and regulators may read the audit log.")
-        try:
-            return view(request, *args, **kwargs)
-        except AccessDenied as exc:
-            raise PermissionDenied(exc.message) from exc
-        except NotFound as exc:
-            raise Http404(exc.message) from exc
-
-    return wrapper
+def _reads_audit(user) -> bool:
+    return can(user, Capability.READ_AUDIT)
 
 
-def _form_errors(form, exc: ValidationFailed) -> None:
-    for error in exc.errors:
-        field = error.get("field")
-        form.add_error(field if field in form.fields else None, error["message"])
-    if not exc.errors:
-        form.add_error(None, exc.message)
+audit_reader_required = page(
+    allow=_reads_audit, refusal="Only counsel and regulators may read the audit log."
+)
 
 
 @require_GET
@@ -135,11 +115,9 @@ def cosignature_upload(request):
         try:
             audit_cosignature_add(actor=request.user, **form.cleaned_data)
         except ValidationFailed as exc:
-            _form_errors(form, exc)
-        except ApplicationError as exc:
-            if isinstance(exc, AccessDenied | NotFound):
-                raise
-            form.add_error(None, exc.message)
+            form_add_errors(form, exc)
+        except Conflict as exc:
+            form_add_errors(form, exc)
         else:
             messages.success(request, "Your cosignature verified and was stored.")
             return redirect("audit:checkpoints")
@@ -181,7 +159,7 @@ def export_list(request):
         try:
             export = audit_export_request(actor=request.user, **form.cleaned_data)
         except ValidationFailed as exc:
-            _form_errors(form, exc)
+            form_add_errors(form, exc)
         else:
             messages.success(request, f"Export #{export.pk} requested; it is being built.")
             return redirect("audit:exports")

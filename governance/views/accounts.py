@@ -10,12 +10,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from config.errors import ValidationFailed
+from config.pages import page
 from governance.forms import ApiTokenForm
 from governance.permissions import organizations_with
 from governance.roles import Capability
 from governance.selectors.accounts import api_token_list
 from governance.services.accounts import api_token_create, api_token_revoke
-from governance.views import governance_page
 
 
 def own_organization(user, capability):
@@ -26,7 +26,7 @@ def own_organization(user, capability):
     return found[0]
 
 
-@governance_page
+@page
 @require_http_methods(["GET", "POST"])
 def api_tokens(request):
     organization = own_organization(request.user, Capability.MANAGE_ORG)
@@ -61,7 +61,7 @@ def api_tokens(request):
     )
 
 
-@governance_page
+@page
 @require_POST
 def api_token_revoke_view(request, pk: int):
     organization = own_organization(request.user, Capability.MANAGE_ORG)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from config.errors import Conflict, ValidationFailed
+from config.pages import form_add_errors, page
 from governance import policy_language
 from governance.formatting import rules_by_type, rules_to_yaml
 from governance.forms import (
@@ -32,11 +33,10 @@ from governance.selectors.policy import (
 )
 from governance.services import policy as policy_services
 from governance.services.catalog import BASELINE_POLICY_PATH
-from governance.views import governance_page
 from governance.views.accounts import own_organization
 
 
-@governance_page
+@page
 def policy_versions(request):
     versions = policy_version_list(actor=request.user)
     return render(
@@ -50,7 +50,7 @@ def policy_versions(request):
     )
 
 
-@governance_page
+@page
 def policy_version_detail(request, pk: int):
     version = policy_version_get(actor=request.user, pk=pk)
     is_drafter = version.drafted_by_id == request.user.pk
@@ -73,7 +73,7 @@ def _errors_context(exc: ValidationFailed) -> dict:
     return {"error_message": exc.message, "policy_errors": exc.errors}
 
 
-@governance_page
+@page
 @require_http_methods(["GET", "POST"])
 def policy_draft_new(request):
     require(request.user, Capability.DRAFT_POLICY)
@@ -103,7 +103,7 @@ def policy_draft_new(request):
     )
 
 
-@governance_page
+@page
 @require_http_methods(["GET", "POST"])
 def policy_draft_edit(request, pk: int):
     version = policy_version_get(actor=request.user, pk=pk)
@@ -134,7 +134,7 @@ def policy_draft_edit(request, pk: int):
     )
 
 
-@governance_page
+@page
 @require_POST
 def policy_version_submit(request, pk: int):
     version = policy_version_get(actor=request.user, pk=pk)
@@ -149,7 +149,7 @@ def policy_version_submit(request, pk: int):
     return redirect("policy-version", pk=version.pk)
 
 
-@governance_page
+@page
 @require_http_methods(["GET", "POST"])
 def policy_version_review(request, pk: int):
     require(request.user, Capability.APPROVE_POLICY)
@@ -177,9 +177,7 @@ def policy_version_review(request, pk: int):
                     messages.success(request, f"Version {version.number} rejected.")
             except ValidationFailed as exc:
                 error = exc.message
-                for item in exc.errors:
-                    if item["field"] in form.fields:
-                        form.add_error(item["field"], item["message"])
+                form_add_errors(form, exc, fields_only=True)
             except Conflict as exc:
                 error = exc.message
             else:
@@ -209,7 +207,7 @@ def _group_diff(changes: list[dict]) -> list[dict]:
     return [{"type": key, "changes": items} for key, items in groups.items()]
 
 
-@governance_page
+@page
 def policy_in_force(request):
     form = InForceForm(request.GET or None)
     at = timezone.now()
@@ -228,7 +226,7 @@ def policy_in_force(request):
     )
 
 
-@governance_page
+@page
 @require_http_methods(["GET", "POST"])
 def org_overrides(request):
     organization = own_organization(request.user, Capability.SET_OVERRIDE)

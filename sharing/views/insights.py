@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from config.errors import AccessDenied, ApplicationError, NotFound
+from config.pages import page
 from governance.models import PolicyVersion
 from governance.permissions import can, is_oversight, memberships
 from governance.roles import Capability
@@ -84,21 +80,7 @@ def chart(values: dict) -> dict:
     }
 
 
-def _guarded(view):
-    @login_required
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as exc:
-            raise Http404(exc.message) from exc
-        except AccessDenied as exc:
-            raise PermissionDenied(exc.message) from exc
-
-    return wrapped
-
-
-@_guarded
+@page
 def campaigns(request):
     return render(
         request,
@@ -113,7 +95,7 @@ def campaigns(request):
     )
 
 
-@_guarded
+@page
 def statistics(request):
     views = statistic_list(actor=request.user)
     return render(
@@ -130,7 +112,7 @@ def statistics(request):
 
 
 @require_POST
-@_guarded
+@page
 def statistics_compile(request):
     try:
         statistic = statistic_compile(actor=request.user, name=request.POST.get("name", ""))
@@ -147,7 +129,7 @@ def _simulable_versions():
     return PolicyVersion.objects.filter(status__in=SIMULATED_STATUSES).order_by("-number")
 
 
-@_guarded
+@page
 def simulation(request):
     if not can(request.user, Capability.APPROVE_POLICY):
         raise AccessDenied("Only counsel simulate policy versions.")
