@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from config.admin import ReadOnlyAdmin
 from governance.models import ApiToken, IndicatorType, Membership, Organization, PolicyVersion
 from governance.services import accounts
 
@@ -45,17 +46,6 @@ class MembershipAdmin(admin.ModelAdmin):
                 actor=request.user, user=obj.user, organization=obj.organization, role=obj.role
             )
             obj.pk = created.pk
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def has_delete_permission(self, request, obj=None):
         return False
