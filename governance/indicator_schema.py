@@ -15,7 +15,6 @@ an optional field instead); text must not be empty.
 from __future__ import annotations
 
 import functools
-import hashlib
 import ipaddress
 import json
 import math
@@ -28,9 +27,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import jsonschema
-import rfc8785
 import yaml
 
+from governance.core.canonical import canonical_sha256
 from governance.field_actions import ALL_DATATYPES
 
 CATALOG_PATH = Path(__file__).resolve().parent / "catalog" / "indicator_types.yaml"
@@ -267,7 +266,7 @@ def fields_hash(fields: list[dict[str, Any]]) -> str:
         entry.setdefault("required", False)
         entry.setdefault("many", False)
         projected.append(entry)
-    return hashlib.sha256(rfc8785.dumps(projected)).hexdigest()
+    return canonical_sha256(projected)
 
 
 # --- formats ---------------------------------------------------------------------------------

@@ -6,7 +6,6 @@ import hashlib
 import uuid
 from datetime import timedelta
 
-import rfc8785
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -22,6 +21,7 @@ from audit.services.log import audit_record
 from config.errors import Conflict, ValidationFailed
 from config.jobs import enqueue_on_commit
 from governance import policy_language
+from governance.core.canonical import canonical_sha256
 from governance.roles import ROLE_CAPABILITIES, Capability
 from sharing import lifecycle
 from sharing.models import (
@@ -35,11 +35,6 @@ from sharing.services.correlation import correlation_index_published
 VIEW_PERMISSION = "sharing.view_sharedindicator"
 # A fixed namespace so the STIX id of a submission's indicator is the same on every replay.
 STIX_NAMESPACE = uuid.UUID("3f0c8d1e-6a43-5b8e-9d1c-2a7e64c1b9f0")
-
-
-def payload_sha256(payload: dict) -> str:
-    """Return the SHA-256 of the RFC 8785 canonical JSON of `payload`."""
-    return hashlib.sha256(rfc8785.dumps(payload)).hexdigest()
 
 
 def stix_id_for(submission_id: uuid.UUID) -> str:
@@ -81,7 +76,7 @@ def new_indicator(submission: Submission, now) -> SharedIndicator:
         contributor=submission.organization,
         anonymized=submission.anonymize_contributor,
         redacted_payload=submission.redacted_payload,
-        redacted_sha256=submission.redacted_sha256 or payload_sha256(submission.redacted_payload),
+        redacted_sha256=submission.redacted_sha256 or canonical_sha256(submission.redacted_payload),
         tlp=submission.tlp,
         pap=submission.pap,
         audience=list(submission.audience),

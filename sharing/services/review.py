@@ -14,6 +14,7 @@ from audit.services import audit_record
 from config.errors import AccessDenied, Conflict, ValidationFailed
 from config.jobs import enqueue_on_commit
 from governance import policy_language
+from governance.core.canonical import canonical_sha256 as payload_sha256
 from governance.models import Organization
 from governance.permissions import can, require
 from governance.roles import Capability, OrgKind, Role
@@ -23,7 +24,6 @@ from sharing.models import Decision, ReviewQueue, ReviewTask, Stage, Submission,
 from sharing.redaction import FieldPlan, RedactionError, apply_extra_redactions
 from sharing.services.publication import (
     indicator_publish,
-    payload_sha256,
     record_transition,
 )
 
