@@ -27,6 +27,48 @@ def _regulator_org(actor):
     raise AccessDenied("Only a regulator may cosign the forum's checkpoints.")
 
 
+def _verifier(verifier_key: str):
+    """Parse the regulator's key text; refuse anything but a cosignature/v1 key."""
+    try:
+        verifier = parse_verifier_key(verifier_key)
+    except NoteError as exc:
+        raise ValidationFailed(
+            "The verifier key is not valid.",
+            errors=[{"field": "verifier_key", "message": str(exc)}],
+        ) from exc
+    if verifier.alg != ALG_COSIGNATURE_V1:
+        raise ValidationFailed(
+            "The verifier key must be a cosignature/v1 key (type 0x04).",
+            errors=[{"field": "verifier_key", "message": "not a cosignature/v1 key"}],
+        )
+    return verifier
+
+
+def _verified_line(checkpoint: AuditCheckpoint, cosignature: str, verifier) -> tuple[str, int]:
+    """Return the signature line of `verifier` in `cosignature` and its verified timestamp.
+
+    `cosignature` is the line itself or the whole cosigned note, whose body must be this
+    checkpoint's.
+    """
+    body, _ = split_note(checkpoint.note)
+    text = cosignature.replace("\r\n", "\n").strip() + "\n"
+    try:
+        if "\n\n" in text and split_note(text)[0] != body:
+            raise NoteError("the cosigned note is not this checkpoint")
+        for line in text.splitlines():
+            if not line.startswith(EM_DASH + " "):
+                continue
+            signature = split_note(body + "\n" + line + "\n")[1][0]
+            if (signature.name, signature.key_id) == (verifier.name, verifier.key_id):
+                return line, verify_cosignature(body + "\n" + line + "\n", verifier)
+        raise NoteError(f"no cosignature by {verifier.name} with key {verifier.key_id.hex()}")
+    except NoteError as exc:
+        raise ValidationFailed(
+            "The cosignature does not verify.",
+            errors=[{"field": "cosignature", "message": str(exc)}],
+        ) from exc
+
+
 @transaction.atomic
 def audit_cosignature_add(
     *, actor, checkpoint_size: int, verifier_key: str, cosignature: str
@@ -40,37 +82,8 @@ def audit_cosignature_add(
     checkpoint = AuditCheckpoint.objects.filter(size=checkpoint_size).first()
     if checkpoint is None:
         raise NotFound(f"There is no checkpoint of size {checkpoint_size}.")
-    try:
-        verifier = parse_verifier_key(verifier_key)
-    except NoteError as exc:
-        raise ValidationFailed(
-            "The verifier key is not valid.",
-            errors=[{"field": "verifier_key", "message": str(exc)}],
-        ) from exc
-    if verifier.alg != ALG_COSIGNATURE_V1:
-        raise ValidationFailed(
-            "The verifier key must be a cosignature/v1 key (type 0x04).",
-            errors=[{"field": "verifier_key", "message": "not a cosignature/v1 key"}],
-        )
-    body, _ = split_note(checkpoint.note)
-    text = cosignature.replace("\r\n", "\n").strip() + "\n"
-    try:
-        if "\n\n" in text and split_note(text)[0] != body:
-            raise NoteError("the cosigned note is not this checkpoint")
-        for line in text.splitlines():
-            if not line.startswith(EM_DASH + " "):
-                continue
-            signature = split_note(body + "\n" + line + "\n")[1][0]
-            if (signature.name, signature.key_id) == (verifier.name, verifier.key_id):
-                timestamp = verify_cosignature(body + "\n" + line + "\n", verifier)
-                break
-        else:
-            raise NoteError(f"no cosignature by {verifier.name} with key {verifier.key_id.hex()}")
-    except NoteError as exc:
-        raise ValidationFailed(
-            "The cosignature does not verify.",
-            errors=[{"field": "cosignature", "message": str(exc)}],
-        ) from exc
+    verifier = _verifier(verifier_key)
+    line, timestamp = _verified_line(checkpoint, cosignature, verifier)
     key_hex = verifier.key_id.hex()
     if AuditCosignature.objects.filter(checkpoint=checkpoint, key_id=key_hex).exists():
         raise Conflict("This key has already cosigned this checkpoint.")
