@@ -17,8 +17,7 @@ from rest_framework.test import APIClient
 from audit import actions
 from audit.integrity import check_database
 from audit.models import AuditEvent, AuditExport, ExportStatus
-from audit.services.exports import audit_export_build, audit_export_request
-from audit.services.log import _export_start
+from audit.services.exports import _export_start, audit_export_build, audit_export_request
 from sharing.models import (
     ReviewTask,
     SharedIndicator,
