@@ -14,7 +14,7 @@ from config.errors import NotFound, ValidationFailed
 from governance.permissions import memberships, require
 from governance.roles import Capability, OrgKind
 from governance.selectors.policy import policy_version_in_force
-from sharing import safety_zone
+from sharing.core import safety_zone
 from sharing.models import SharedIndicator, Statistic
 from sharing.redaction import RedactionError, normalize_value
 

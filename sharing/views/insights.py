@@ -11,7 +11,7 @@ from config.pages import page
 from governance.models import PolicyVersion
 from governance.permissions import can, is_oversight, memberships
 from governance.roles import Capability
-from sharing.safety_zone import BUCKET_LABELS
+from sharing.core.safety_zone import BUCKET_LABELS
 from sharing.selectors.insights import (
     campaign_list,
     correlated_indicator_list,

@@ -1,4 +1,5 @@
-"""Governance fixtures: the synced catalog and approved policies, made through the services."""
+"""Governance fixtures (a plugin every test directory gets through tests/conftest.py): the
+synced catalog and approved policies, made through the services; helpers for the rules."""
 
 from __future__ import annotations
 

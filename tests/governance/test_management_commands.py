@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from governance.models import PolicyStatus, PolicyVersion
 from governance.selectors.policy import policy_version_in_force
 from governance.services.policy import policy_version_approve, policy_version_submit
-from tests.governance.conftest import BASELINE_PATH
+from tests.governance.fixtures import BASELINE_PATH
 
 pytestmark = pytest.mark.django_db
 

@@ -25,7 +25,7 @@ from governance.services.policy import (
     policy_version_reject,
     policy_version_submit,
 )
-from tests.governance.conftest import baseline_rules
+from tests.governance.fixtures import baseline_rules
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from django.db import connection, connections
 from governance.models import PolicyStatus, PolicyVersion
 from governance.selectors.policy import policy_version_in_force
 from governance.services.policy import policy_version_draft_create, policy_version_submit
-from tests.governance.conftest import baseline_rules
+from tests.governance.fixtures import baseline_rules
 
 
 @pytest.mark.django_db(transaction=True)

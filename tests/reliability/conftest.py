@@ -5,8 +5,11 @@ from __future__ import annotations
 import pytest
 
 from tests.celery_helpers import broker_down
-from tests.governance.conftest import catalog  # noqa: F401  (fixture)
-from tests.security.conftest import _exports_in_tmp, world  # noqa: F401
+
+
+@pytest.fixture(autouse=True)
+def _exports_in_tmp(export_dir):
+    return export_dir
 
 
 @pytest.fixture

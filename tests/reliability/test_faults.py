@@ -31,7 +31,7 @@ from sharing.services.review import review_task_decide
 from sharing.services.taxii import SYNC_BATCH_LIMIT
 from sharing.taxii.collections import collection_id_for
 from sharing.taxii.envelope import MEDIA_TYPE
-from tests.governance.conftest import approve_rules, baseline_rules
+from tests.governance.fixtures import approve_rules, baseline_rules
 from tests.security.world import SECRET_PAYLOAD
 
 

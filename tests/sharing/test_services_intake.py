@@ -25,7 +25,7 @@ from sharing.services.intake import (
     submission_withdraw,
 )
 from sharing.services.watchlist import watchlist_term_add
-from tests.governance.conftest import baseline_rules
+from tests.governance.fixtures import baseline_rules
 from tests.sharing.conftest import PRICE_SENTENCE, PROXY_SERVICE
 
 
