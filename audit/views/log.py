@@ -21,7 +21,7 @@ from audit.selectors.log import (
 from audit.services.checkpoints import checkpoint_note_with_cosignatures
 from audit.services.cosignatures import audit_cosignature_add
 from audit.services.exports import audit_export_download, audit_export_request
-from config.errors import AccessDenied, ApplicationError, Conflict, ValidationFailed
+from config.errors import Conflict, ValidationFailed
 from config.pages import form_add_errors, page
 from governance.permissions import can, organizations_with
 from governance.roles import Capability, OrgKind
@@ -181,9 +181,7 @@ def export_download(request, export_id: int):
     export = audit_export_get(user=request.user, export_id=export_id)
     try:
         path = audit_export_download(actor=request.user, export=export)
-    except ApplicationError as exc:
-        if isinstance(exc, AccessDenied):
-            raise
+    except Conflict as exc:  # not complete: nothing to download yet
         raise Http404(exc.message) from exc
     return FileResponse(
         path.open("rb"),

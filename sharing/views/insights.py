@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from config.errors import AccessDenied, ApplicationError, NotFound
+from config.errors import AccessDenied, Conflict, NotFound, ValidationFailed
 from config.pages import page
 from governance.models import PolicyVersion
 from governance.permissions import can, is_oversight, memberships
@@ -116,9 +116,7 @@ def statistics(request):
 def statistics_compile(request):
     try:
         statistic = statistic_compile(actor=request.user, name=request.POST.get("name", ""))
-    except ApplicationError as exc:
-        if isinstance(exc, (AccessDenied, NotFound)):
-            raise
+    except (ValidationFailed, Conflict) as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, f"{statistic.name}: {statistic.get_status_display().lower()}.")
@@ -145,9 +143,7 @@ def simulation(request):
         else:
             try:
                 result = policy_simulate(actor=request.user, version=version, limit=limit)
-            except ApplicationError as exc:
-                if isinstance(exc, AccessDenied):
-                    raise
+            except (ValidationFailed, NotFound, Conflict) as exc:
                 error = exc.message
     return render(
         request,
