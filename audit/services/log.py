@@ -146,7 +146,12 @@ def locked_head() -> AuditHead:
         # The migration creates the head; a test-database flush removes it. Recreate it only
         # when the log is empty, so a missing head can never restart a non-empty chain.
         if AuditEvent.objects.exists():
-            raise RuntimeError("audit head row is missing while events exist")
+            # A concurrent writer may have recreated the head and committed its first events
+            # between the two reads above: read the head again before refusing.
+            head = AuditHead.objects.select_for_update().filter(pk=1).first()
+            if head is None:
+                raise RuntimeError("audit head row is missing while events exist")
+            return head
         AuditHead.objects.get_or_create(pk=1)
         head = AuditHead.objects.select_for_update().get(pk=1)
     return head
