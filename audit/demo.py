@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 
 from audit.models import AuditCheckpoint, AuditExport, ExportStatus
-from audit.services import audit_checkpoint_create, audit_export_build, audit_export_request
+from audit.services.checkpoints import audit_checkpoint_create
+from audit.services.exports import audit_export_build, audit_export_request
 
 DEMO_REGULATOR = "regulator"
 

@@ -1,10 +1,10 @@
-"""Read the stored log for checkpoints and export bundles: streamed leaves, hashes, policies."""
+"""Read the stored log for checkpoints and export bundles: streamed leaves, hashes, files."""
 
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import Callable, Iterator
+from datetime import datetime
 
 from audit.merkle import Frontier
 from audit.models import AuditEvent
@@ -66,53 +66,29 @@ def iter_leaves(
         raise LogCorrupted(f"audit log ends at seq {expected - 1}, expected {stop - 1}")
 
 
-def _iso(moment) -> str | None:
-    return moment.isoformat() if moment is not None else None
+# Sources of reference files for export bundles, given the times the exported events span.
+BundleFiles = Callable[[datetime, datetime], dict[str, bytes]]
+_bundle_files: list[BundleFiles] = []
 
 
-def policy_files(start: int, stop: int) -> dict[str, bytes]:
-    """Return `policies/<key>-v<n>.json` for each policy version in force during the range.
+def add_bundle_files(source: BundleFiles) -> None:
+    """Add a source of reference files for export bundles (governance adds its policies)."""
+    if source not in _bundle_files:
+        _bundle_files.append(source)
 
-    A version was in force when it was approved (and possibly later superseded or retired) and
-    its effective interval overlaps the recorded times of the first and last event.
+
+def bundle_files(start: int, stop: int) -> dict[str, bytes]:
+    """Return the reference files of every source for the events of seq `start` .. `stop - 1`.
+
+    Each source gets the recorded times of the first and last event (e.g. the policy versions in
+    force during that interval); the files are hashed in the manifest like any other.
     """
-    from governance.models import PolicyStatus, PolicyVersion
-
     bounds = list(
         AuditEvent.objects.filter(seq__in=[start, stop - 1]).values_list("recorded_at", flat=True)
     )
     if not bounds:
         return {}
-    begin, end = min(bounds), max(bounds)
-    versions = (
-        PolicyVersion.objects.filter(
-            status__in=[PolicyStatus.APPROVED, PolicyStatus.SUPERSEDED, PolicyStatus.RETIRED],
-            effective_from__lte=end,
-        )
-        .exclude(effective_until__lt=begin)
-        .select_related("policy", "drafted_by", "decided_by")
-        .order_by("policy__key", "number")
-    )
-    files = {}
-    for version in versions:
-        document = {
-            "policy": version.policy.key,
-            "policy_name": version.policy.name,
-            "number": version.number,
-            "status": version.status,
-            "content_hash": version.content_hash,
-            "approved_hash": version.approved_hash,
-            "drafted_by": version.drafted_by.get_username(),
-            "approved_by": version.decided_by.get_username() if version.decided_by else None,
-            "approved_at": _iso(version.decided_at),
-            "approval_statement": version.decision_statement,
-            "effective_from": _iso(version.effective_from),
-            "effective_until": _iso(version.effective_until),
-            "type_schema_versions": version.type_schema_versions,
-            "rules": version.rules,
-        }
-        # Policy rules may hold decimals (e.g. max_contributor_share), which canonical JSON
-        # refuses; these files are reference copies, hashed in the manifest like any other.
-        text = json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False)
-        files[f"policies/{version.policy.key}-v{version.number}.json"] = (text + "\n").encode()
+    files: dict[str, bytes] = {}
+    for source in _bundle_files:
+        files.update(source(min(bounds), max(bounds)))
     return files

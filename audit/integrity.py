@@ -11,7 +11,7 @@ from audit.canonical import parse_canonical
 from audit.exporting import CHUNK_SIZE
 from audit.merkle import Frontier
 from audit.models import AuditCheckpoint, AuditEvent, AuditHead
-from audit.services import ZERO_HASH, format_timestamp
+from audit.services.log import ZERO_HASH, format_timestamp
 from audit.signed_note import (
     NoteError,
     open_note,

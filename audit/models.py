@@ -110,7 +110,7 @@ class AuditExport(models.Model):
     """A regulator's or counsel's export bundle request and its build state.
 
     Unlike the log tables this row changes (status, progress), but only through the services in
-    `audit/services.py`, and every status change is itself an audit event.
+    `audit/services/exports.py`, and every status change is itself an audit event.
     """
 
     # None for the system (`manage.py audit_export`), which exports for no organization ("").

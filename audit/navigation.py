@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from audit.models import AuditHead
+from audit.selectors.log import audit_export_list
 from governance.navigation_registry import NavItem
 from governance.permissions import can
 from governance.roles import Capability
@@ -19,9 +21,6 @@ def dashboard_panels(user) -> list[dict]:
     """Offer counsel and regulators the size of the log and their exports."""
     if not can(user, Capability.READ_AUDIT):
         return []
-    from audit.models import AuditHead
-    from audit.selectors import audit_export_list
-
     head = AuditHead.objects.filter(pk=1).first()
     return [
         {

@@ -2,7 +2,9 @@
 
 from celery import shared_task
 
-from audit.services import audit_checkpoint_create, audit_export_build, health_ping
+from audit.services.checkpoints import audit_checkpoint_create
+from audit.services.exports import audit_export_build
+from audit.services.log import health_ping
 
 
 @shared_task(acks_late=True)

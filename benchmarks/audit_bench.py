@@ -54,7 +54,7 @@ def _append_work(worker: int, per_writer: int) -> None:
 
     from audit.actions import HEALTH_PINGED
     from audit.actors import SYSTEM
-    from audit.services import audit_record
+    from audit.services.log import audit_record
 
     for index in range(per_writer):
         with transaction.atomic():

@@ -168,7 +168,7 @@ def _generate(count: int) -> tuple[float, float]:
 
 def _checkpoints(figures: dict) -> int:
     from audit.models import AuditHead
-    from audit.services import audit_checkpoint_at, audit_checkpoint_create
+    from audit.services.checkpoints import audit_checkpoint_at, audit_checkpoint_create
 
     size = AuditHead.objects.get(pk=1).size
     started = time.perf_counter()
@@ -188,7 +188,7 @@ def _verify(figures: dict, size: int) -> None:
     import zipfile
 
     from audit import keys
-    from audit.services import audit_export_cli
+    from audit.services.exports import audit_export_cli
     from audit.verify import verify_bundle
 
     started = time.perf_counter()

@@ -58,7 +58,7 @@ def _member(username: str, org_slug: str, role: str):
 
     from audit.actors import SYSTEM
     from governance.models import Organization
-    from governance.services import membership_create
+    from governance.services.accounts import membership_create
 
     user = get_user_model().objects.create_user(username=username, password=None)
     membership_create(
@@ -71,7 +71,7 @@ def _token(user, org_slug: str) -> str:
     from django.contrib.auth import get_user_model
 
     from governance.models import Organization
-    from governance.services import api_token_create
+    from governance.services.accounts import api_token_create
 
     admin = get_user_model().objects.get(username=f"{org_slug}-admin")
     _, secret = api_token_create(
@@ -118,7 +118,7 @@ def _context(kind: str):
     from django.contrib.auth import get_user_model
 
     from governance.models import IndicatorType, Organization
-    from governance.selectors import effective_rule
+    from governance.selectors.policy import effective_rule
 
     org = Organization.objects.get(slug=MEMBER)
     itype = IndicatorType.objects.get(key=kind)
@@ -390,7 +390,7 @@ def intake_cpu(count: int, kind: str = "network-infrastructure") -> float:
     """
     from benchmarks.dataset import stix_objects
     from governance.models import IndicatorType, Organization
-    from governance.selectors import effective_rule, member_org_slugs
+    from governance.selectors.policy import effective_rule, member_org_slugs
     from sharing import stix
     from sharing.services import intake
     from sharing.services.watchlist import watchlist_for

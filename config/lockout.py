@@ -10,6 +10,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from sharing.taxii.envelope import TaxiiError
+
 MESSAGE = "Too many failed log-in attempts: this account is locked for a while."
 
 
@@ -18,8 +20,6 @@ def lockout_response(
 ) -> HttpResponse:
     """Return the 429 a locked-out client receives."""
     if request.path.startswith("/taxii2/"):
-        from sharing.taxii.envelope import TaxiiError
-
         return TaxiiError(429, "Locked out", MESSAGE).response()
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": MESSAGE, "code": "locked_out"}, status=429)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from governance import services
+from config.admin import ReadOnlyAdmin
 from governance.models import ApiToken, IndicatorType, Membership, Organization, PolicyVersion
+from governance.services import accounts
 
 
 @admin.register(Organization)
@@ -20,7 +21,7 @@ class OrganizationAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if not change:
-            created = services.organization_create(
+            created = accounts.organization_create(
                 actor=request.user, slug=obj.slug, name=obj.name, kind=obj.kind
             )
             obj.pk = created.pk
@@ -41,21 +42,10 @@ class MembershipAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if not change:
-            created = services.membership_create(
+            created = accounts.membership_create(
                 actor=request.user, user=obj.user, organization=obj.organization, role=obj.role
             )
             obj.pk = created.pk
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def has_delete_permission(self, request, obj=None):
         return False

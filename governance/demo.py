@@ -11,10 +11,10 @@ from django.db import transaction
 from audit.actors import SYSTEM
 from governance.models import Membership, Organization
 from governance.roles import OrgKind, Role
-from governance.selectors import policy_version_in_force
-from governance.services import membership_create, organization_create
-from governance.services_catalog import BASELINE_POLICY_PATH, indicator_types_sync
-from governance.services_policy import (
+from governance.selectors.policy import policy_version_in_force
+from governance.services.accounts import membership_create, organization_create
+from governance.services.catalog import BASELINE_POLICY_PATH, indicator_types_sync
+from governance.services.policy import (
     policy_version_approve,
     policy_version_draft_create,
     policy_version_submit,

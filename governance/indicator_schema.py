@@ -15,22 +15,21 @@ an optional field instead); text must not be empty.
 from __future__ import annotations
 
 import functools
-import hashlib
 import ipaddress
 import json
 import math
 import re
 import string
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import jsonschema
-import rfc8785
 import yaml
 
+from governance.core.canonical import canonical_sha256
 from governance.field_actions import ALL_DATATYPES
 
 CATALOG_PATH = Path(__file__).resolve().parent / "catalog" / "indicator_types.yaml"
@@ -267,7 +266,7 @@ def fields_hash(fields: list[dict[str, Any]]) -> str:
         entry.setdefault("required", False)
         entry.setdefault("many", False)
         projected.append(entry)
-    return hashlib.sha256(rfc8785.dumps(projected)).hexdigest()
+    return canonical_sha256(projected)
 
 
 # --- formats ---------------------------------------------------------------------------------
@@ -594,36 +593,54 @@ def _json_kind(value: Any) -> str:
     return "an object"
 
 
-def _message(error: jsonschema.ValidationError, spec: Mapping[str, Any], in_list: bool) -> str:
-    value = error.instance
-    kind = error.validator
-    if kind == "format" and error.cause is not None:
+def _type_message(error: jsonschema.ValidationError, spec: Mapping[str, Any], in_list: bool) -> str:
+    if spec.get("many") and not in_list:
+        return f"must be a list of values, not {_json_kind(error.instance)}"
+    datatype = spec["datatype"]
+    expected = _TYPE_WORDS.get(datatype, f"text holding a {datatype} value")
+    return f"must be {expected}, not {_json_kind(error.instance)}"
+
+
+def _format_message(
+    error: jsonschema.ValidationError, spec: Mapping[str, Any], in_list: bool
+) -> str:
+    if error.cause is not None:
         return str(error.cause)
-    if kind == "format":
-        return f"{_show(value)} is not a valid {error.validator_value}"
-    if kind == "type":
-        if spec.get("many") and not in_list:
-            return f"must be a list of values, not {_json_kind(value)}"
-        datatype = spec["datatype"]
-        expected = _TYPE_WORDS.get(datatype, f"text holding a {datatype} value")
-        return f"must be {expected}, not {_json_kind(value)}"
-    if kind == "minLength":
-        return "must not be empty"
-    if kind == "maxLength":
-        return f"is {len(value)} characters long; at most {error.validator_value} are allowed"
-    if kind == "enum":
-        return f"{_show(value)} is not one of: {', '.join(map(str, error.validator_value))}"
-    if kind == "minimum":
-        return f"{_show(value)} is below the minimum {error.validator_value}"
-    if kind == "maximum":
-        return f"{_show(value)} is above the maximum {error.validator_value}"
-    if kind == "minItems":
-        return "must list at least one value (omit the field if there is none)"
-    if kind == "maxItems":
-        return f"lists {len(value)} values; at most {error.validator_value} are allowed"
-    if kind == "uniqueItems":
-        return "lists the same value more than once"
-    return error.message
+    return f"{_show(error.instance)} is not a valid {error.validator_value}"
+
+
+# The one table of what a person reads for each JSON Schema keyword a payload can fail, by
+# keyword: (error, field spec, whether the value is an item of a `many` field) -> message.
+# A keyword not listed keeps jsonschema's own message.
+SCHEMA_MESSAGES: dict[str, Callable[[jsonschema.ValidationError, Mapping[str, Any], bool], str]] = {
+    "format": _format_message,
+    "type": _type_message,
+    "minLength": lambda e, spec, in_list: "must not be empty",
+    "maxLength": lambda e, spec, in_list: (
+        f"is {len(e.instance)} characters long; at most {e.validator_value} are allowed"
+    ),
+    "enum": lambda e, spec, in_list: (
+        f"{_show(e.instance)} is not one of: {', '.join(map(str, e.validator_value))}"
+    ),
+    "minimum": lambda e, spec, in_list: (
+        f"{_show(e.instance)} is below the minimum {e.validator_value}"
+    ),
+    "maximum": lambda e, spec, in_list: (
+        f"{_show(e.instance)} is above the maximum {e.validator_value}"
+    ),
+    "minItems": lambda e, spec, in_list: (
+        "must list at least one value (omit the field if there is none)"
+    ),
+    "maxItems": lambda e, spec, in_list: (
+        f"lists {len(e.instance)} values; at most {e.validator_value} are allowed"
+    ),
+    "uniqueItems": lambda e, spec, in_list: "lists the same value more than once",
+}
+
+
+def _message(error: jsonschema.ValidationError, spec: Mapping[str, Any], in_list: bool) -> str:
+    build = SCHEMA_MESSAGES.get(error.validator)
+    return build(error, spec, in_list) if build is not None else error.message
 
 
 def validate_payload(fields: list[dict[str, Any]], payload: Any) -> list[dict[str, str]]:
@@ -647,7 +664,8 @@ def validate_payload(fields: list[dict[str, Any]], payload: Any) -> list[dict[st
     for name, spec in specs.items():
         if spec.get("required") and name not in payload:
             problems.append({"field": name, "message": "is required"})
-    # The cache key is the spec as sorted JSON (the C encoder: RFC 8785 cost 0.4 ms a call).
+    # The cache key is the spec as sorted JSON (the C encoder), not RFC 8785, which costs more
+    # than the validation it saves (docs/performance.md).
     validator = _validator_for(json.dumps(fields, sort_keys=True, separators=(",", ":")))
     known = {k: v for k, v in payload.items() if k in specs}
     for error in validator.iter_errors(known):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from governance.models import PolicyStatus, PolicyVersion
 from governance.navigation_registry import NavItem
+from governance.permissions import can
 from governance.roles import Capability as C
 
 NAV_ITEMS: list = [
@@ -20,9 +22,6 @@ NAV_ITEMS: list = [
 
 def dashboard_panels(user) -> list[dict]:
     """Offer counsel the number of policy versions waiting for their decision."""
-    from governance.models import PolicyStatus, PolicyVersion
-    from governance.permissions import can
-
     if not can(user, C.APPROVE_POLICY):
         return []
     waiting = (

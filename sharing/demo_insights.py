@@ -15,8 +15,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from governance.models import Organization, PolicyStatus, PolicyVersion
-from governance.selectors import policy_version_in_force
-from governance.services_policy import (
+from governance.selectors.policy import policy_version_in_force
+from governance.services.policy import (
     policy_version_approve,
     policy_version_draft_create,
     policy_version_submit,

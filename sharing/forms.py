@@ -127,18 +127,6 @@ class SubmissionForm(forms.Form):
                 payload[spec["name"]] = value
         return payload
 
-    def add_service_errors(self, errors: list[dict[str, str]]) -> None:
-        """Show a service's `{field, message}` errors next to the fields they name."""
-        for error in errors:
-            path = error.get("field", "")
-            name = path.removeprefix("payload.").split("[")[0].split(".")[0]
-            if name in self.fields and path.startswith("payload."):
-                self.add_error(name, error["message"])
-            elif path in self.fields:
-                self.add_error(path, error["message"])
-            else:
-                self.add_error(None, f"{path}: {error['message']}" if path else error["message"])
-
 
 class WithdrawForm(forms.Form):
     reason = forms.CharField(
@@ -155,3 +143,10 @@ class WatchlistTermForm(forms.Form):
         "kept; the term itself is never stored.",
     )
     category = forms.ChoiceField(choices=[(c, c) for c in CATEGORIES], initial="customer")
+
+
+def payload_field(path: str) -> str:
+    """Return the form field a service error's path names (`payload.ips[2]` → `ips`)."""
+    if path.startswith("payload."):
+        return path.removeprefix("payload.").split("[")[0].split(".")[0]
+    return path

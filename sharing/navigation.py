@@ -1,5 +1,10 @@
+from django.urls import reverse
+
 from governance.navigation_registry import NavItem
+from governance.permissions import can
 from governance.roles import Capability
+from sharing import lifecycle
+from sharing.selectors.submissions import submission_list
 
 NAV_ITEMS: list = [
     NavItem("Submit", "submission-new", (Capability.SUBMIT,), 10),
@@ -29,12 +34,6 @@ NAV_ITEMS: list = [
 
 def submission_panels(user) -> list[dict]:
     """Return the dashboard panel of the user's organizations' submissions under review."""
-    from django.urls import reverse
-
-    from governance.permissions import can
-    from sharing import lifecycle
-    from sharing.selectors.submissions import submission_list
-
     if not can(user, Capability.VIEW_OWN_SUBMISSIONS):
         return []
     count = submission_list(actor=user, filters={"state": lifecycle.IN_REVIEW}).count()

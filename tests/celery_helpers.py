@@ -36,3 +36,27 @@ def redis_worker():
     finally:
         app.conf.update(saved)
         _reset_pool()
+
+
+# Nothing listens here: every connection to this broker is refused at once.
+DEAD_BROKER = "redis://127.0.0.1:6390/0"
+
+
+@contextlib.contextmanager
+def broker_down():
+    """Point the Celery app at a closed port with real (not eager) sending; restore after."""
+    saved = {
+        k: app.conf[k] for k in ("broker_url", "task_always_eager", "task_publish_retry_policy")
+    }
+    app.conf.update(
+        broker_url=DEAD_BROKER,
+        task_always_eager=False,
+        # Give up quickly: the default policy retries for about a second.
+        task_publish_retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.1},
+    )
+    _reset_pool()
+    try:
+        yield app
+    finally:
+        app.conf.update(saved)
+        _reset_pool()

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+# Fixture modules every test directory shares, registered once here instead of re-imported with
+# `noqa` into each directory's conftest.
+pytest_plugins = ["tests.governance.fixtures", "tests.security.fixtures"]
+
 
 def _sql_flush_past_audit_triggers(
     self, style, tables, *, reset_sequences=False, allow_cascade=False
@@ -95,3 +99,10 @@ def users(orgs):
         "other_legal": member_user("globex-legal", orgs["globex"], Role.LEGAL_REVIEWER),
         "third_analyst": member_user("initech-analyst", orgs["initech"], Role.ANALYST),
     }
+
+
+@pytest.fixture
+def export_dir(settings, tmp_path):
+    """Write audit exports under a temporary directory; return it."""
+    settings.CLEARROOM_EXPORT_DIR = tmp_path / "exports"
+    return settings.CLEARROOM_EXPORT_DIR

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from audit.actors import SYSTEM
 from governance.models import Organization
 from governance.roles import OrgKind
-from governance.services import membership_create, organization_create
+from governance.services.accounts import membership_create, organization_create
 
 TEST_PASSWORD = "correct-horse-battery-staple"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.urls import reverse
 from rest_framework import serializers
 
 from audit.actions import ALL_ACTIONS
@@ -71,7 +72,6 @@ class ExportSerializer(serializers.ModelSerializer):
     def get_download_url(self, export: AuditExport) -> str | None:
         if export.status != "complete":
             return None
-        from django.urls import reverse
 
         url = reverse("audit_api:export-download", args=[export.pk])
         request = self.context.get("request")

@@ -21,14 +21,15 @@ from audit.api.serializers import (
     ExportSerializer,
     PublicKeySerializer,
 )
-from audit.selectors import (
+from audit.selectors.log import (
     EventFilters,
     audit_checkpoint_list,
     audit_event_list,
     audit_export_get,
     audit_export_list,
 )
-from audit.services import audit_cosignature_add, audit_export_download, audit_export_request
+from audit.services.cosignatures import audit_cosignature_add
+from audit.services.exports import audit_export_download, audit_export_request
 from governance.permissions import can
 from governance.roles import Capability
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from governance.services import api_token_authenticate
+from governance.services.accounts import api_token_authenticate
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):

@@ -11,11 +11,18 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.errors import AccessDenied, NotFound
-from governance import selectors, services_policy
 from governance.api import serializers as s
 from governance.models import PolicyVersion
 from governance.permissions import organizations_with
 from governance.roles import Capability
+from governance.selectors.catalog import indicator_type_get, indicator_type_list
+from governance.selectors.policy import (
+    org_override_get,
+    policy_in_force_for,
+    policy_version_get,
+    policy_version_list,
+)
+from governance.services import policy as policy_services
 
 
 class VersionPagination(CursorPagination):
@@ -25,14 +32,14 @@ class VersionPagination(CursorPagination):
 class IndicatorTypeListApi(APIView):
     @extend_schema(responses=s.IndicatorTypeOutput(many=True), tags=["catalog"])
     def get(self, request):
-        types = selectors.indicator_type_list(actor=request.user)
+        types = indicator_type_list(actor=request.user)
         return Response(s.IndicatorTypeOutput(types, many=True).data)
 
 
 class IndicatorTypeDetailApi(APIView):
     @extend_schema(responses=s.IndicatorTypeDetailOutput, tags=["catalog"])
     def get(self, request, key: str):
-        found = selectors.indicator_type_get(actor=request.user, key=key)
+        found = indicator_type_get(actor=request.user, key=key)
         return Response(s.IndicatorTypeDetailOutput(found).data)
 
 
@@ -43,7 +50,7 @@ class PolicyVersionListApi(GenericAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no real user
             return PolicyVersion.objects.none()
-        return selectors.policy_version_list(actor=self.request.user)
+        return policy_version_list(actor=self.request.user)
 
     @extend_schema(responses=s.PolicyVersionOutput(many=True), tags=["policy"])
     def get(self, request):
@@ -58,7 +65,7 @@ class PolicyVersionListApi(GenericAPIView):
     )
     def post(self, request):
         data = _draft_input(request)
-        version = services_policy.policy_version_draft_create(actor=request.user, **data)
+        version = policy_services.policy_version_draft_create(actor=request.user, **data)
         return Response(s.PolicyVersionOutput(version).data, status=status.HTTP_201_CREATED)
 
 
@@ -73,7 +80,7 @@ def _draft_input(request) -> dict:
 class PolicyVersionDetailApi(APIView):
     @extend_schema(responses=s.PolicyVersionOutput, tags=["policy"])
     def get(self, request, pk: int):
-        version = selectors.policy_version_get(actor=request.user, pk=pk)
+        version = policy_version_get(actor=request.user, pk=pk)
         return Response(s.PolicyVersionOutput(version).data)
 
     @extend_schema(
@@ -83,8 +90,8 @@ class PolicyVersionDetailApi(APIView):
         summary="Replace a draft's rules",
     )
     def put(self, request, pk: int):
-        version = selectors.policy_version_get(actor=request.user, pk=pk)
-        version = services_policy.policy_version_draft_update(
+        version = policy_version_get(actor=request.user, pk=pk)
+        version = policy_services.policy_version_draft_update(
             actor=request.user, version=version, **_draft_input(request)
         )
         return Response(s.PolicyVersionOutput(version).data)
@@ -93,18 +100,18 @@ class PolicyVersionDetailApi(APIView):
 class PolicyVersionSubmitApi(APIView):
     @extend_schema(request=None, responses=s.PolicyVersionOutput, tags=["policy"])
     def post(self, request, pk: int):
-        version = selectors.policy_version_get(actor=request.user, pk=pk)
-        version = services_policy.policy_version_submit(actor=request.user, version=version)
+        version = policy_version_get(actor=request.user, pk=pk)
+        version = policy_services.policy_version_submit(actor=request.user, version=version)
         return Response(s.PolicyVersionOutput(version).data)
 
 
 class PolicyVersionApproveApi(APIView):
     @extend_schema(request=s.ApproveInput, responses=s.PolicyVersionOutput, tags=["policy"])
     def post(self, request, pk: int):
-        version = selectors.policy_version_get(actor=request.user, pk=pk)
+        version = policy_version_get(actor=request.user, pk=pk)
         serializer = s.ApproveInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        version = services_policy.policy_version_approve(
+        version = policy_services.policy_version_approve(
             actor=request.user, version=version, **serializer.validated_data
         )
         return Response(s.PolicyVersionOutput(version).data)
@@ -113,10 +120,10 @@ class PolicyVersionApproveApi(APIView):
 class PolicyVersionRejectApi(APIView):
     @extend_schema(request=s.RejectInput, responses=s.PolicyVersionOutput, tags=["policy"])
     def post(self, request, pk: int):
-        version = selectors.policy_version_get(actor=request.user, pk=pk)
+        version = policy_version_get(actor=request.user, pk=pk)
         serializer = s.RejectInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        version = services_policy.policy_version_reject(
+        version = policy_services.policy_version_reject(
             actor=request.user, version=version, **serializer.validated_data
         )
         return Response(s.PolicyVersionOutput(version).data)
@@ -136,7 +143,7 @@ class PolicyInForceApi(APIView):
         query = s.InForceQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         at = query.validated_data.get("at") or timezone.now()
-        version = selectors.policy_in_force_for(actor=request.user, at=at)
+        version = policy_in_force_for(actor=request.user, at=at)
         if version is None:
             raise NotFound(f"No policy version was in force at {at.isoformat()}.")
         return Response(s.PolicyVersionOutput(version).data)
@@ -153,7 +160,7 @@ class OrgOverrideApi(APIView):
     @extend_schema(responses=s.OrgOverrideOutput, tags=["policy"])
     def get(self, request):
         organization = _own_override_org(request.user)
-        override = selectors.org_override_get(actor=request.user, organization=organization)
+        override = org_override_get(actor=request.user, organization=organization)
         if override is None:
             return Response(
                 {
@@ -170,7 +177,7 @@ class OrgOverrideApi(APIView):
         organization = _own_override_org(request.user)
         serializer = s.OrgOverrideInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        override = services_policy.org_override_set(
+        override = policy_services.org_override_set(
             actor=request.user, organization=organization, rules=serializer.validated_data["rules"]
         )
         return Response(s.OrgOverrideOutput(override).data)

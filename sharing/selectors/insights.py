@@ -15,8 +15,8 @@ from config.errors import AccessDenied
 from governance.models import Organization
 from governance.permissions import can, is_oversight, memberships
 from governance.roles import Capability, OrgKind
-from governance.selectors import policy_version_in_force
-from sharing import correlation, safety_zone
+from governance.selectors.policy import policy_version_in_force
+from sharing.core import correlation, safety_zone
 from sharing.models import CorrelationToken, SharedIndicator, Statistic
 from sharing.selectors.indicators import indicator_list
 from sharing.services.correlation import live_indicators

@@ -45,8 +45,8 @@ def _scoped_tasks(actor, queue_key: str | None = None) -> QuerySet[ReviewTask]:
     # The bare scope, not the counted list: counting every task of the queues on each task
     # read cost a scan of all their tasks. The queue ids are read first and passed as values:
     # as a subquery, PostgreSQL estimated the tiny, rarely analysed queue table at one row and
-    # joined and sorted every task of the queue (270 ms at 40,000 tasks) instead of reading the
-    # page from the due-date index (0.4 ms).
+    # joined and sorted every task of the queue instead of reading the page from the due-date
+    # index (figures in docs/performance.md).
     queues = _queue_scope(actor)
     if queue_key:
         queues = queues.filter(key=queue_key)

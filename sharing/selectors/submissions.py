@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from audit import actions
-from audit.services import audit_record
+from audit.services.log import audit_record
 from config.errors import AccessDenied, NotFound, ValidationFailed
 from governance.models import Organization
 from governance.permissions import organizations_with

@@ -18,10 +18,11 @@ from django.db import transaction
 
 from audit import actions
 from audit.actors import SYSTEM
-from audit.services import audit_record
+from audit.services.log import audit_record
 from config.bulk import bulk_insert
 from config.errors import Conflict
-from sharing import correlation
+from config.jobs import enqueue_on_commit
+from sharing.core import correlation
 from sharing.keys import pseudonym_key
 from sharing.models import CorrelationToken, PseudonymMapping, SharedIndicator
 from sharing.redaction import PseudonymKey, pseudonymize_value
@@ -258,7 +259,6 @@ def correlation_rekey(*, actor, key_id: str) -> dict[str, int | str]:
 
 def correlation_rekey_enqueue(*, key_id: str | None = None) -> None:
     """Schedule the re-pseudonymisation task after the current transaction commits."""
-    from sharing.tasks_insights import correlation_rekey_task
-
-    target = key_id or current_key_id()
-    transaction.on_commit(lambda: correlation_rekey_task.delay(target), robust=True)
+    enqueue_on_commit(
+        "sharing.tasks_insights.correlation_rekey_task", key_id=key_id or current_key_id()
+    )

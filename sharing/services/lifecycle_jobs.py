@@ -19,6 +19,7 @@ from audit import actions
 from audit.actors import SYSTEM
 from audit.services import audit_record
 from config.errors import AccessDenied, Conflict, ValidationFailed
+from config.jobs import enqueue_on_commit
 from governance import policy_language
 from governance.permissions import can, require
 from governance.roles import Capability, OrgKind, Role
@@ -26,7 +27,7 @@ from governance.selectors import effective_rule, member_org_slugs
 from sharing import lifecycle
 from sharing.models import ReviewTask, SharedIndicator, Submission, TaskState
 from sharing.services.correlation import correlation_index_indicator
-from sharing.services.publication import _tasks, record_transition
+from sharing.services.publication import record_transition
 from sharing.services.rescan import indicators_rescan
 
 DEFAULT_PURGE_AFTER_DAYS = 30
@@ -280,9 +281,7 @@ def review_tasks_escalate(*, at: datetime | None = None) -> list[ReviewTask]:
             escalated.append(task)
         if escalated:
             ids = [t.pk for t in escalated]
-            transaction.on_commit(
-                lambda: _tasks().notify_counsel_escalation_task.delay(ids), robust=True
-            )
+            enqueue_on_commit("sharing.tasks.notify_counsel_escalation_task", task_ids=ids)
     return escalated
 
 

@@ -6,7 +6,6 @@ import hashlib
 import uuid
 from datetime import timedelta
 
-import rfc8785
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -18,9 +17,11 @@ from guardian.shortcuts import assign_perm
 
 from audit import actions
 from audit.actors import Actor
-from audit.services import audit_record
+from audit.services.log import audit_record
 from config.errors import Conflict, ValidationFailed
+from config.jobs import enqueue_on_commit
 from governance import policy_language
+from governance.core.canonical import canonical_sha256
 from governance.roles import ROLE_CAPABILITIES, Capability
 from sharing import lifecycle
 from sharing.models import (
@@ -36,21 +37,9 @@ VIEW_PERMISSION = "sharing.view_sharedindicator"
 STIX_NAMESPACE = uuid.UUID("3f0c8d1e-6a43-5b8e-9d1c-2a7e64c1b9f0")
 
 
-def payload_sha256(payload: dict) -> str:
-    """Return the SHA-256 of the RFC 8785 canonical JSON of `payload`."""
-    return hashlib.sha256(rfc8785.dumps(payload)).hexdigest()
-
-
 def stix_id_for(submission_id: uuid.UUID) -> str:
     """Return the deterministic STIX id of the indicator published from a submission."""
     return f"indicator--{uuid.uuid5(STIX_NAMESPACE, str(submission_id))}"
-
-
-def _tasks():
-    # Imported late: the task module imports these services.
-    from sharing import tasks
-
-    return tasks
 
 
 def _actor_name(actor) -> str:
@@ -87,7 +76,7 @@ def new_indicator(submission: Submission, now) -> SharedIndicator:
         contributor=submission.organization,
         anonymized=submission.anonymize_contributor,
         redacted_payload=submission.redacted_payload,
-        redacted_sha256=submission.redacted_sha256 or payload_sha256(submission.redacted_payload),
+        redacted_sha256=submission.redacted_sha256 or canonical_sha256(submission.redacted_payload),
         tlp=submission.tlp,
         pap=submission.pap,
         audience=list(submission.audience),
@@ -131,12 +120,11 @@ def enqueue_recipient_notifications(indicator_ids: list[str]) -> None:
     """Email the audiences of newly published indicators once the transaction commits: one
     email per indicator for a single publication, one digest per recipient for a batch."""
     if len(indicator_ids) == 1:
-        task, argument = _tasks().notify_recipients_task, indicator_ids[0]
+        enqueue_on_commit("sharing.tasks.notify_recipients_task", indicator_id=indicator_ids[0])
     elif indicator_ids:
-        task, argument = _tasks().notify_recipients_batch_task, list(indicator_ids)
-    else:
-        return
-    transaction.on_commit(lambda: task.delay(argument), robust=True)
+        enqueue_on_commit(
+            "sharing.tasks.notify_recipients_batch_task", indicator_ids=list(indicator_ids)
+        )
 
 
 @transaction.atomic

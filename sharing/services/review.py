@@ -12,7 +12,9 @@ from audit import actions
 from audit.actors import SYSTEM
 from audit.services import audit_record
 from config.errors import AccessDenied, Conflict, ValidationFailed
+from config.jobs import enqueue_on_commit
 from governance import policy_language
+from governance.core.canonical import canonical_sha256 as payload_sha256
 from governance.models import Organization
 from governance.permissions import can, require
 from governance.roles import Capability, OrgKind, Role
@@ -26,9 +28,7 @@ from sharing.redaction import (
     free_text_fields,
 )
 from sharing.services.publication import (
-    _tasks,
     indicator_publish,
-    payload_sha256,
     record_transition,
 )
 
@@ -565,8 +565,8 @@ def _conclude(submission: Submission, actor, target: str, action: str, reason: s
             **_policy_citation(submission),
         },
     )
-    transaction.on_commit(
-        lambda: _tasks().notify_submitter_task.delay(str(submission.pk), target), robust=True
+    enqueue_on_commit(
+        "sharing.tasks.notify_submitter_task", submission_id=str(submission.pk), state=target
     )
 
 

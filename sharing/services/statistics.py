@@ -9,12 +9,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit import actions
-from audit.services import audit_record
+from audit.services.log import audit_record
 from config.errors import NotFound, ValidationFailed
 from governance.permissions import memberships, require
 from governance.roles import Capability, OrgKind
-from governance.selectors import policy_version_in_force
-from sharing import safety_zone
+from governance.selectors.policy import policy_version_in_force
+from sharing.core import safety_zone
 from sharing.models import SharedIndicator, Statistic
 from sharing.redaction import RedactionError, normalize_value
 

@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import uuid
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from kombu.exceptions import OperationalError
 
 from audit import actions
-from audit.services import audit_record
+from audit.services.log import audit_record
 from config.errors import ApplicationError
+from config.jobs import enqueue_on_commit
 from governance.models import IndicatorType, Organization
 from governance.permissions import require
 from governance.roles import Capability
@@ -30,8 +29,6 @@ from sharing.services.intake_batch import IntakeItem, IntakeResult, submission_c
 
 # Envelopes with more objects than this are processed by a worker; the POST answers `pending`.
 SYNC_BATCH_LIMIT = 100
-
-logger = logging.getLogger(__name__)
 
 
 def _object_ref(obj: dict, message: str = "") -> dict[str, Any]:
@@ -79,22 +76,16 @@ def taxii_envelope_receive(
         )
         if large:
             status_id = str(status.pk)
-            transaction.on_commit(lambda: _enqueue_or_process(status_id))
+            # A broker that cannot take it must not leave the envelope pending: process it here
+            # (the client polls the status resource either way).
+            enqueue_on_commit(
+                "sharing.taxii.tasks.taxii_envelope_process_task",
+                status_id=status_id,
+                on_broker_down=lambda _error: taxii_status_process(status_id=status_id),
+            )
     if large:
         return status
     return taxii_status_process(status_id=status.pk)
-
-
-def _enqueue_or_process(status_id: str) -> None:
-    """Queue a large envelope; when the broker cannot take it, process it here, never leave it
-    pending (the client polls the status resource either way)."""
-    from sharing.taxii.tasks import taxii_envelope_process_task
-
-    try:
-        taxii_envelope_process_task.delay(status_id)
-    except OperationalError:
-        logger.warning("TAXII status %s could not be queued; processing it now", status_id)
-        taxii_status_process(status_id=status_id)
 
 
 def _error_message(error: ApplicationError) -> str:

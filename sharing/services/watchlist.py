@@ -6,7 +6,7 @@ from django.db import transaction
 
 from audit import actions
 from audit.actors import Actor
-from audit.services import audit_record
+from audit.services.log import audit_record
 from config.errors import NotFound, ValidationFailed
 from governance.models import Organization
 from governance.permissions import organizations_with, require

@@ -4,18 +4,15 @@ withdrawal and legal holds."""
 from __future__ import annotations
 
 from datetime import datetime, time
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 
-from config.errors import AccessDenied, ApplicationError, NotFound
+from config.errors import ApplicationError
+from config.pages import page
 from governance.permissions import can
 from governance.roles import Capability
 from sharing.selectors.indicators import (
@@ -30,23 +27,6 @@ from sharing.services.lifecycle_jobs import indicator_withdraw, legal_hold_lift,
 from sharing.services.publication import MARKING_TERMS, marking_acknowledge
 
 PAGE_SIZE = 50
-
-
-def _reader_required(view):
-    @login_required
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as exc:
-            raise Http404(exc.message) from exc
-        except AccessDenied as exc:
-            if exc.code == "marking_not_acknowledged":
-                messages.error(request, exc.message)
-                return redirect("indicator-list")
-            raise PermissionDenied(exc.message) from exc
-
-    return wrapped
 
 
 def _rows(request, indicators):
@@ -139,8 +119,11 @@ def acknowledge(request):
     return redirect("indicator-list")
 
 
-indicator_list_page = _reader_required(indicator_list_page)
-indicator_detail_page = _reader_required(indicator_detail_page)
-withdraw = require_POST(_reader_required(withdraw))
-legal_hold = require_POST(_reader_required(legal_hold))
-acknowledge = require_POST(_reader_required(acknowledge))
+# A marking whose handling terms the reader has not accepted yet sends them to the list, where
+# they can accept them, instead of the 403 page.
+_reader = page(redirect_on={"marking_not_acknowledged": "indicator-list"})
+indicator_list_page = _reader(indicator_list_page)
+indicator_detail_page = _reader(indicator_detail_page)
+withdraw = require_POST(_reader(withdraw))
+legal_hold = require_POST(_reader(legal_hold))
+acknowledge = require_POST(_reader(acknowledge))

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from config.errors import AccessDenied, ApplicationError, NotFound
+from config.errors import AccessDenied, Conflict, NotFound, ValidationFailed
+from config.pages import page
 from governance.models import PolicyVersion
 from governance.permissions import can, is_oversight, memberships
 from governance.roles import Capability
-from sharing import tasks_insights  # noqa: F401  (registers the correlation tasks with Celery)
-from sharing.safety_zone import BUCKET_LABELS
+from sharing.core.safety_zone import BUCKET_LABELS
 from sharing.selectors.insights import (
     campaign_list,
     correlated_indicator_list,
@@ -85,21 +80,7 @@ def chart(values: dict) -> dict:
     }
 
 
-def _guarded(view):
-    @login_required
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as exc:
-            raise Http404(exc.message) from exc
-        except AccessDenied as exc:
-            raise PermissionDenied(exc.message) from exc
-
-    return wrapped
-
-
-@_guarded
+@page
 def campaigns(request):
     return render(
         request,
@@ -114,7 +95,7 @@ def campaigns(request):
     )
 
 
-@_guarded
+@page
 def statistics(request):
     views = statistic_list(actor=request.user)
     return render(
@@ -131,13 +112,11 @@ def statistics(request):
 
 
 @require_POST
-@_guarded
+@page
 def statistics_compile(request):
     try:
         statistic = statistic_compile(actor=request.user, name=request.POST.get("name", ""))
-    except ApplicationError as exc:
-        if isinstance(exc, (AccessDenied, NotFound)):
-            raise
+    except (ValidationFailed, Conflict) as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, f"{statistic.name}: {statistic.get_status_display().lower()}.")
@@ -148,7 +127,7 @@ def _simulable_versions():
     return PolicyVersion.objects.filter(status__in=SIMULATED_STATUSES).order_by("-number")
 
 
-@_guarded
+@page
 def simulation(request):
     if not can(request.user, Capability.APPROVE_POLICY):
         raise AccessDenied("Only counsel simulate policy versions.")
@@ -164,9 +143,7 @@ def simulation(request):
         else:
             try:
                 result = policy_simulate(actor=request.user, version=version, limit=limit)
-            except ApplicationError as exc:
-                if isinstance(exc, AccessDenied):
-                    raise
+            except (ValidationFailed, NotFound, Conflict) as exc:
                 error = exc.message
     return render(
         request,

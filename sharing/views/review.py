@@ -3,17 +3,13 @@ and counsel's reassignment and recall list."""
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from config.errors import AccessDenied, ApplicationError, NotFound
+from config.errors import ApplicationError
+from config.pages import page
 from governance import field_actions as fa
 from governance.permissions import can
 from governance.roles import Capability
@@ -45,23 +41,6 @@ STRICTER_ACTIONS = (
     "generalize:week",
     "generalize:log10",
 )
-
-
-def _reviewer_required(view):
-    @login_required
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not (
-            can(request.user, Capability.REVIEW_ORIGIN)
-            or can(request.user, Capability.REVIEW_FORUM)
-        ):
-            raise PermissionDenied("Only reviewers see review queues.")
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as exc:
-            raise Http404(exc.message) from exc
-
-    return wrapped
 
 
 def queue(request):
@@ -152,7 +131,7 @@ def _act(request, pk: int, action) -> object:
     task = review_task_get(actor=request.user, pk=pk)
     try:
         action(task)
-    except (AccessDenied, ApplicationError) as exc:
+    except ApplicationError as exc:
         messages.error(request, exc.message)
         for error in exc.errors:
             messages.error(request, f"{error['field']}: {error['message']}")
@@ -219,12 +198,9 @@ def reassign(request, pk: int):
     return redirect("review-task", pk=pk)
 
 
-@login_required
+@page
 def recalls(request):
-    try:
-        flagged = list(recall_list(actor=request.user))
-    except AccessDenied as exc:
-        raise PermissionDenied(exc.message) from exc
+    flagged = list(recall_list(actor=request.user))
     for indicator in flagged:
         indicator.flagged_sentences = _flagged_sentences(indicator)
     return render(request, "sharing/review/recalls.html", {"indicators": flagged})
@@ -245,9 +221,14 @@ def _flagged_sentences(indicator) -> list[dict]:
     return rows
 
 
-queue = _reviewer_required(queue)
-task_detail = _reviewer_required(task_detail)
-claim = require_POST(_reviewer_required(claim))
-release = require_POST(_reviewer_required(release))
-decide = require_POST(_reviewer_required(decide))
-reassign = require_POST(_reviewer_required(reassign))
+def _is_reviewer(user) -> bool:
+    return can(user, Capability.REVIEW_ORIGIN) or can(user, Capability.REVIEW_FORUM)
+
+
+_reviewer = page(allow=_is_reviewer, refusal="Only reviewers see review queues.")
+queue = _reviewer(queue)
+task_detail = _reviewer(task_detail)
+claim = require_POST(_reviewer(claim))
+release = require_POST(_reviewer(release))
+decide = require_POST(_reviewer(decide))
+reassign = require_POST(_reviewer(reassign))

@@ -6,18 +6,24 @@ from __future__ import annotations
 import uuid
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from config.errors import AccessDenied, Conflict, NotFound, ValidationFailed
+from config.errors import Conflict, ValidationFailed
+from config.pages import form_add_errors, page
 from governance.permissions import can, organizations_with
 from governance.roles import Capability
-from governance.selectors import indicator_type_list
+from governance.selectors.catalog import indicator_type_list
 from sharing import lifecycle
-from sharing.forms import IndicatorTypeChoiceForm, SubmissionForm, WatchlistTermForm, WithdrawForm
+from sharing.forms import (
+    IndicatorTypeChoiceForm,
+    SubmissionForm,
+    WatchlistTermForm,
+    WithdrawForm,
+    payload_field,
+)
 from sharing.models import Source
 from sharing.selectors.submissions import (
     submission_get,
@@ -36,12 +42,6 @@ from sharing.services.intake import (
 )
 from sharing.services.watchlist import watchlist_term_add, watchlist_term_remove
 from sharing.views.highlighting import display_value, flag_segments
-
-
-def _denied_or_missing(exc: Exception):
-    if isinstance(exc, NotFound):
-        return Http404(exc.message)
-    return PermissionDenied(getattr(exc, "message", str(exc)))
 
 
 def _field_rows(fields: list[dict], original: dict | None, redacted: dict, report, flags):
@@ -85,7 +85,7 @@ def _field_rows(fields: list[dict], original: dict | None, redacted: dict, repor
 # Submitting
 
 
-@login_required
+@page
 def submission_new(request):
     """Choose a type, fill its form, preview what each audience receives, then submit."""
     organizations = submitting_organizations(actor=request.user)
@@ -132,10 +132,8 @@ def submission_new(request):
             actor=request.user, organization=organization, indicator_type=chosen, payload=payload
         )
     except ValidationFailed as exc:
-        form.add_service_errors(exc.errors or [{"field": "", "message": exc.message}])
+        form_add_errors(form, exc, field_for=payload_field)
         return render(request, "sharing/submissions/new.html", context, status=400)
-    except AccessDenied as exc:
-        raise PermissionDenied(exc.message) from None
     context["preview"] = preview
     context["preview_rows"] = _field_rows(
         chosen.fields,
@@ -151,7 +149,7 @@ def submission_new(request):
 # Reading
 
 
-@login_required
+@page
 def submission_list_page(request):
     if not can(request.user, Capability.VIEW_OWN_SUBMISSIONS):
         raise PermissionDenied("You cannot see submissions.")
@@ -170,12 +168,9 @@ def submission_list_page(request):
     )
 
 
-@login_required
+@page
 def submission_detail_page(request, pk):
-    try:
-        submission = submission_original_view(actor=request.user, id=pk)
-    except (NotFound, AccessDenied) as exc:
-        raise _denied_or_missing(exc) from None
+    submission = submission_original_view(actor=request.user, id=pk)
     rows = _field_rows(
         submission.indicator_type.fields,
         submission.payload,
@@ -198,13 +193,10 @@ def submission_detail_page(request, pk):
     )
 
 
-@login_required
+@page
 @require_POST
 def submission_withdraw_page(request, pk):
-    try:
-        submission = submission_get(actor=request.user, id=pk)
-    except NotFound as exc:
-        raise _denied_or_missing(exc) from None
+    submission = submission_get(actor=request.user, id=pk)
     form = WithdrawForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Say why you withdraw it.")
@@ -213,8 +205,6 @@ def submission_withdraw_page(request, pk):
         submission_withdraw(
             actor=request.user, submission=submission, reason=form.cleaned_data["reason"]
         )
-    except (AccessDenied, NotFound) as exc:
-        raise _denied_or_missing(exc) from None
     except (Conflict, ValidationFailed) as exc:
         messages.error(request, exc.message)
     else:
@@ -226,7 +216,7 @@ def submission_withdraw_page(request, pk):
 # Watchlist
 
 
-@login_required
+@page
 def watchlist_page(request):
     organizations = organizations_with(request.user, Capability.MANAGE_WATCHLIST)
     if not organizations:
@@ -241,10 +231,7 @@ def watchlist_page(request):
                 category=form.cleaned_data["category"],
             )
         except ValidationFailed as exc:
-            for error in exc.errors:
-                form.add_error(
-                    error["field"] if error["field"] in form.fields else None, error["message"]
-                )
+            form_add_errors(form, exc)
         else:
             messages.success(request, "Term hashed and added. The term itself was not stored.")
             return redirect("watchlist")
@@ -260,15 +247,12 @@ def watchlist_page(request):
     )
 
 
-@login_required
+@page
 @require_POST
 def watchlist_remove_page(request, pk: int):
     term = watchlist_term_list(actor=request.user).filter(pk=pk).first()
     if term is None:
         raise Http404("No such watchlist term.")
-    try:
-        watchlist_term_remove(actor=request.user, term=term)
-    except NotFound as exc:
-        raise Http404(exc.message) from None
+    watchlist_term_remove(actor=request.user, term=term)
     messages.success(request, "Term removed.")
     return redirect("watchlist")

@@ -6,6 +6,5 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def _export_dir(settings, tmp_path):
-    settings.CLEARROOM_EXPORT_DIR = tmp_path / "exports"
-    return settings.CLEARROOM_EXPORT_DIR
+def _export_dir(export_dir):
+    return export_dir

@@ -9,7 +9,7 @@ from django.db import transaction
 from audit.actions import HEALTH_PINGED
 from audit.actors import SYSTEM
 from audit.keys import verifier_key_text
-from audit.services import audit_record
+from audit.services.log import audit_record
 from audit.signed_note import ALG_COSIGNATURE_V1, generate_signer_key, load_private_key
 
 

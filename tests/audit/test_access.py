@@ -7,7 +7,8 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from audit.models import AuditExport
-from audit.services import audit_checkpoint_create, audit_export_request
+from audit.services.checkpoints import audit_checkpoint_create
+from audit.services.exports import audit_export_request
 from tests.audit.helpers import append
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
 from audit.models import AuditEvent
-from audit.services import audit_checkpoint_create
+from audit.services.checkpoints import audit_checkpoint_create
 from tests.audit.helpers import append
 
 pytestmark = pytest.mark.django_db

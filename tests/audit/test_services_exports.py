@@ -9,7 +9,7 @@ from django.core.management import call_command
 
 from audit import actions
 from audit.models import AuditEvent, AuditExport, ExportStatus
-from audit.services import audit_export_build, audit_export_download, audit_export_request
+from audit.services.exports import audit_export_build, audit_export_download, audit_export_request
 from audit.verify import verify_bundle
 from config.errors import AccessDenied, Conflict, ValidationFailed
 from tests.audit.helpers import append, write_key_file
@@ -104,7 +104,7 @@ def test_failed_build_is_reported_failed_with_its_error(
     def explode(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr("audit.services.build_bundle", explode)
+    monkeypatch.setattr("audit.services.exports.build_bundle", explode)
     export = _request_and_build(users["regulator"], django_capture_on_commit_callbacks)
     assert export.status == ExportStatus.FAILED
     assert "disk full" in export.error

@@ -103,8 +103,8 @@ def test_counsel_approves_a_policy_and_a_submission_and_places_a_legal_hold(
     demo, live_server, page
 ):
     from governance.models import PolicyStatus, PolicyVersion
-    from governance.selectors import policy_version_in_force
-    from governance.services_policy import policy_version_draft_create, policy_version_submit
+    from governance.selectors.policy import policy_version_in_force
+    from governance.services.policy import policy_version_draft_create, policy_version_submit
     from sharing.models import SharedIndicator
     from tests.factories import UserFactory
 

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from governance.demo import DEMO_PASSWORD
 from governance.models import PolicyVersion
-from governance.selectors import policy_version_in_force
+from governance.selectors.policy import policy_version_in_force
 from tests.e2e.conftest import login
 
 pytestmark = pytest.mark.browser

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from config.errors import AccessDenied, ValidationFailed
-from governance import services
 from governance.permissions import can, organizations_with, require
 from governance.roles import Capability, Role
+from governance.services import accounts
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +40,7 @@ def test_audit_is_read_by_counsel_and_regulator_only(users):
 
 def test_role_must_fit_organization_kind(users, orgs):
     with pytest.raises(ValidationFailed):
-        services.membership_create(
+        accounts.membership_create(
             actor=users["counsel"],
             user=users["analyst"],
             organization=orgs["forum"],

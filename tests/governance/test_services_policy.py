@@ -15,9 +15,9 @@ from audit.models import AuditEvent
 from config.errors import AccessDenied, Conflict, ValidationFailed
 from governance import policy_language
 from governance.models import PolicyStatus, PolicyVersion
-from governance.selectors import effective_rule, policy_version_in_force
-from governance.services_catalog import indicator_types_sync
-from governance.services_policy import (
+from governance.selectors.policy import effective_rule, policy_version_in_force
+from governance.services.catalog import indicator_types_sync
+from governance.services.policy import (
     org_override_set,
     policy_version_approve,
     policy_version_draft_create,
@@ -25,7 +25,7 @@ from governance.services_policy import (
     policy_version_reject,
     policy_version_submit,
 )
-from tests.governance.conftest import baseline_rules
+from tests.governance.fixtures import baseline_rules
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from audit.models import AuditEvent
 from governance.models import ApiToken, PolicyStatus, PolicyVersion
-from governance.services_policy import policy_version_draft_create, policy_version_submit
-from tests.governance.conftest import BASELINE_PATH, baseline_rules
+from governance.services.policy import policy_version_draft_create, policy_version_submit
+from tests.governance.fixtures import BASELINE_PATH, baseline_rules
 
 pytestmark = pytest.mark.django_db
 

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.governance.conftest import approved_policy, baseline_policy, catalog  # noqa: F401
-
 
 @pytest.fixture
-def publish(baseline_policy, users, orgs):  # noqa: F811
+def publish(baseline_policy, users, orgs):
     """Return a helper: Acme's analyst submits a network indicator, Acme's legal approves it."""
     from sharing.models import ReviewTask, SharedIndicator
     from sharing.services.intake import submission_create

@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from governance.services import api_token_create
+from governance.services.accounts import api_token_create
 from sharing.models import Submission, TaxiiStatus
 from sharing.taxii.collections import ALL_COLLECTION_ID, collection_id_for
 from sharing.taxii.envelope import MAX_CONTENT_LENGTH, MEDIA_TYPE

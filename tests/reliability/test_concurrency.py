@@ -14,10 +14,10 @@ from rest_framework.test import APIClient
 
 from audit.integrity import check_database
 from audit.models import AuditEvent, AuditHead
-from audit.services import audit_export_request
+from audit.services.exports import audit_export_request
 from governance.models import PolicyVersion
-from governance.services import api_token_create
-from governance.services_policy import (
+from governance.services.accounts import api_token_create
+from governance.services.policy import (
     policy_version_approve,
     policy_version_draft_create,
     policy_version_reject,

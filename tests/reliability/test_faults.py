@@ -17,7 +17,7 @@ from rest_framework.test import APIClient
 from audit import actions
 from audit.integrity import check_database
 from audit.models import AuditEvent, AuditExport, ExportStatus
-from audit.services import _export_start, audit_export_build, audit_export_request
+from audit.services.exports import _export_start, audit_export_build, audit_export_request
 from sharing.models import (
     ReviewTask,
     SharedIndicator,
@@ -31,7 +31,7 @@ from sharing.services.review import review_task_decide
 from sharing.services.taxii import SYNC_BATCH_LIMIT
 from sharing.taxii.collections import collection_id_for
 from sharing.taxii.envelope import MEDIA_TYPE
-from tests.governance.conftest import approve_rules, baseline_rules
+from tests.governance.fixtures import approve_rules, baseline_rules
 from tests.security.world import SECRET_PAYLOAD
 
 
@@ -240,17 +240,17 @@ def test_database_error_while_publishing_leaves_the_decision_undone(world, users
 
 @pytest.mark.django_db
 def test_export_that_fails_while_building_is_reported_failed(world, users, monkeypatch):
-    import audit.services
+    from audit.services import exports
 
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(audit.services, "build_bundle", broken)
+    monkeypatch.setattr(exports, "build_bundle", broken)
     export = audit_export_request(actor=users["regulator"])
     built = audit_export_build(export_id=export.pk)
     assert built.status == ExportStatus.FAILED
     assert "disk full" in built.error
-    assert not list(audit.services.export_path(built).parent.glob("*.partial"))
+    assert not list(exports.export_path(built).parent.glob("*.partial"))
     assert _events(actions.EXPORT_FAILED, export.pk) == 1
     response = _api(users["regulator"]).get(f"/api/v1/audit/exports/{export.pk}/download/")
     assert response.status_code == 409

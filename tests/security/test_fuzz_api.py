@@ -21,7 +21,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from config.wsgi import application
-from governance.services import api_token_create
+from governance.services.accounts import api_token_create
 
 pytestmark = pytest.mark.django_db
 

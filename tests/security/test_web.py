@@ -21,8 +21,8 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from audit.models import AuditEvent
 from governance.models import ApiToken, IndicatorType
-from governance.services import api_token_create, api_token_revoke
-from governance.services_policy import policy_version_draft_create, policy_version_submit
+from governance.services.accounts import api_token_create, api_token_revoke
+from governance.services.policy import policy_version_draft_create, policy_version_submit
 from sharing.models import Submission
 from sharing.services.intake import submission_create
 from sharing.services.review import review_task_claim, review_task_decide

@@ -10,11 +10,12 @@ from dataclasses import dataclass
 
 from audit.actors import SYSTEM
 from audit.models import AuditCheckpoint, AuditExport
-from audit.services import audit_checkpoint_create, audit_export_request
+from audit.services.checkpoints import audit_checkpoint_create
+from audit.services.exports import audit_export_request
 from governance.models import ApiToken, PolicyVersion
 from governance.roles import Role
-from governance.services import api_token_create
-from governance.services_policy import (
+from governance.services.accounts import api_token_create
+from governance.services.policy import (
     org_override_set,
     policy_version_draft_create,
     policy_version_submit,
@@ -28,7 +29,7 @@ from sharing.services.watchlist import watchlist_term_add
 from sharing.stix import stix_object_id
 from sharing.taxii.collections import collection_id_for
 from tests.factories import member_user
-from tests.governance.conftest import approve_rules, baseline_rules
+from tests.governance.fixtures import approve_rules, baseline_rules
 
 # Values that appear only in Acme's original: pseudonymised, generalised or scrubbed away.
 SECRET_EMAIL = "zq-marker-4471@acme-secret.example"

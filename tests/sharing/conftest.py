@@ -1,11 +1,8 @@
-"""Sharing fixtures: the synced catalog, the baseline policy in force and sample payloads."""
+"""Sharing fixtures: sample payloads (catalog and policies: tests/governance/fixtures.py)."""
 
 from __future__ import annotations
 
 import pytest
-
-from audit.actors import SYSTEM
-from tests.governance.conftest import approve_rules, baseline_rules
 
 PRICE_SENTENCE = "We charge $4 per million tokens on our enterprise plan."
 
@@ -25,30 +22,6 @@ PROXY_SERVICE = {
     "service_model": "key-resale",
     "analyst_notes": "Sells pooled API keys in bulk on a public forum.",
 }
-
-
-@pytest.fixture
-def catalog(db):
-    """Sync the shipped indicator-type catalog; return the types by key."""
-    from governance.services_catalog import indicator_types_sync
-
-    return {t.key: t for t in indicator_types_sync(actor=SYSTEM)}
-
-
-@pytest.fixture
-def approved_policy(catalog, users):
-    """Return a helper that approves `rules` (member admin drafts, counsel approves)."""
-
-    def make(rules: dict):
-        return approve_rules(rules, drafter=users["member_admin"], approver=users["counsel"])
-
-    return make
-
-
-@pytest.fixture
-def baseline_policy(approved_policy):
-    """Put the shipped baseline policy in force; return its version."""
-    return approved_policy(baseline_rules())
 
 
 @pytest.fixture

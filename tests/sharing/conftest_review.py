@@ -11,7 +11,10 @@ from audit.actors import SYSTEM
 from governance.roles import Role
 from sharing.models import Source, Submission
 from tests.factories import member_user
-from tests.governance.conftest import approve_rules, baseline_rules, catalog  # noqa: F401
+
+# `catalog` is a plugin fixture; it is re-exported for the sharing test modules that still import
+# it from here (until #18 part 1 / merge: they move to the plugin then).
+from tests.governance.fixtures import approve_rules, baseline_rules, catalog  # noqa: F401
 
 ACCOUNT_CLUSTER = {
     "cluster_size": 42,

@@ -8,7 +8,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
-from governance.services import api_token_create
+from governance.services.accounts import api_token_create
 from sharing import lifecycle
 from sharing.models import Submission
 from sharing.services.intake import submission_create

@@ -7,7 +7,7 @@ import itertools
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sharing.correlation import (
+from sharing.core.correlation import (
     DEFAULT_MIN_MEMBERS,
     Entry,
     canonical_token,

@@ -18,7 +18,7 @@ from sharing.services import intake_batch
 from sharing.services.intake import submission_create
 from sharing.services.intake_batch import IntakeItem, submission_create_many
 from sharing.services.publication import indicator_recipients, notify_recipients_batch
-from tests.governance.conftest import baseline_rules
+from tests.governance.fixtures import baseline_rules
 from tests.sharing.conftest import ACCOUNT_CLUSTER, PRICE_SENTENCE
 
 pytestmark = pytest.mark.django_db

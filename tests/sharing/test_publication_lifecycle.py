@@ -75,7 +75,7 @@ def test_recall_scan_lists_indicators_a_new_policy_redacts_more_strictly(
     assert indicator_recall_scan() == []
     policy(audience=["acme", "globex"])  # same rules again: nothing to recall
     assert indicator_recall_scan() == []
-    from tests.governance.conftest import approve_rules
+    from tests.governance.fixtures import approve_rules
     from tests.sharing.conftest_review import review_rules
 
     stricter = review_rules(audience=["acme", "globex"])

@@ -8,11 +8,11 @@ import pytest
 from audit.actors import SYSTEM
 from audit.models import AuditEvent
 from config.errors import AccessDenied, Conflict, ValidationFailed
-from governance.services import membership_create
+from governance.core.canonical import canonical_sha256
+from governance.services.accounts import membership_create
 from sharing import lifecycle
 from sharing.models import Decision, SharedIndicator, TaskState
 from sharing.services.intake import submission_resubmit
-from sharing.services.publication import payload_sha256
 from sharing.services.review import (
     review_task_claim,
     review_task_claim_next,
@@ -144,7 +144,7 @@ def test_extra_redaction_stricter_updates_payload_and_hash(two_org_policy, make_
     submission.refresh_from_db()
     assert "signup_ip" not in submission.redacted_payload
     assert submission.redacted_payload["email_domain"].startswith("hmac:")
-    assert submission.redacted_sha256 == payload_sha256(submission.redacted_payload)
+    assert submission.redacted_sha256 == canonical_sha256(submission.redacted_payload)
     origin.refresh_from_db()
     assert origin.redacted_sha256 == submission.redacted_sha256
     assert origin.extra_redactions == {"signup_ip": "drop", "email_domain": "pseudonymize"}

@@ -13,7 +13,7 @@ from audit.actors import SYSTEM
 from audit.models import AuditEvent
 from config.errors import AccessDenied, Conflict, NotFound, ValidationFailed
 from governance import indicator_schema
-from governance.services_catalog import indicator_types_sync
+from governance.services.catalog import indicator_types_sync
 from sharing import lifecycle
 from sharing.models import ReviewTask, Submission, SubmissionTransition
 from sharing.services.intake import (
@@ -25,7 +25,7 @@ from sharing.services.intake import (
     submission_withdraw,
 )
 from sharing.services.watchlist import watchlist_term_add
-from tests.governance.conftest import baseline_rules
+from tests.governance.fixtures import baseline_rules
 from tests.sharing.conftest import PRICE_SENTENCE, PROXY_SERVICE
 
 
@@ -269,7 +269,7 @@ class TestRefusals:
         ) == ["submission.refused"]
 
     def test_override_withdrawing_the_type_refuses(self, users, orgs, baseline_policy):
-        from governance.services_policy import org_override_set
+        from governance.services.policy import org_override_set
 
         org_override_set(
             actor=users["member_admin"],

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from audit.models import AuditEvent
 from config.errors import AccessDenied, Conflict
-from governance.services_policy import (
+from governance.services.policy import (
     policy_version_approve,
     policy_version_draft_create,
     policy_version_submit,
@@ -120,7 +120,7 @@ def test_only_counsel_simulate(users, decided, draft):
 
 
 def test_an_approved_version_is_not_simulated(users, decided):
-    from governance.selectors import policy_version_in_force
+    from governance.selectors.policy import policy_version_in_force
 
     with pytest.raises(Conflict):
         policy_simulate(actor=users["counsel"], version=policy_version_in_force())

@@ -9,13 +9,13 @@ import json
 
 import pytest
 
-from governance.services import api_token_create
+from governance.services.accounts import api_token_create
 from sharing import stix
 from sharing.models import Decision, ReviewTask, SharedIndicator
 from sharing.taxii.collections import collection_id_for
 from sharing.taxii.envelope import MEDIA_TYPE
 from tests.factories import TEST_PASSWORD
-from tests.governance.conftest import approve_rules, baseline_rules
+from tests.governance.fixtures import approve_rules, baseline_rules
 from tests.sharing.conftest_review import (  # noqa: F401  (fixtures)
     acknowledge_all,
     catalog,

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from audit.services import audit_checkpoint_create
+from audit.services.checkpoints import audit_checkpoint_create
 
 
 class Command(BaseCommand):

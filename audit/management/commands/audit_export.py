@@ -5,7 +5,7 @@ import shutil
 from django.core.management.base import BaseCommand, CommandError
 
 from audit.actors import SYSTEM
-from audit.services import audit_export_cli
+from audit.services.exports import audit_export_cli
 from config.errors import ApplicationError
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.dateparse import parse_datetime
 
-from governance.formatting import rules_to_yaml
-from governance.selectors import policy_version_in_force
+from governance.core.formatting import rules_to_yaml
+from governance.selectors.policy import policy_version_in_force
 
 
 class Command(BaseCommand):

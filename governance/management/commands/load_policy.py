@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from config.errors import ApplicationError
-from governance.services_policy import policy_version_draft_create
+from governance.services.policy import policy_version_draft_create
 
 
 class Command(BaseCommand):

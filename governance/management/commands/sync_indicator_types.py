@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from audit.actors import SYSTEM
 from governance import indicator_schema
-from governance.services_catalog import indicator_types_sync
+from governance.services.catalog import indicator_types_sync
 
 
 class Command(BaseCommand):

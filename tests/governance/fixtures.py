@@ -1,4 +1,5 @@
-"""Governance fixtures: the synced catalog and approved policies, made through the services."""
+"""Governance fixtures (a plugin every test directory gets through tests/conftest.py): the
+synced catalog and approved policies, made through the services; helpers for the rules."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ def baseline_rules() -> dict:
 
 def approve_rules(rules: dict, *, drafter, approver, statement: str = "Approved for the forum."):
     """Draft, submit and approve `rules` through the services; return the approved version."""
-    from governance.services_policy import (
+    from governance.services.policy import (
         policy_version_approve,
         policy_version_draft_create,
         policy_version_submit,
@@ -36,7 +37,7 @@ def approve_rules(rules: dict, *, drafter, approver, statement: str = "Approved 
 @pytest.fixture
 def catalog(db):
     """Sync the shipped indicator-type catalog into the database; return the types by key."""
-    from governance.services_catalog import indicator_types_sync
+    from governance.services.catalog import indicator_types_sync
 
     return {t.key: t for t in indicator_types_sync(actor=SYSTEM)}
 

@@ -8,16 +8,16 @@ import pytest
 from django.db import connection, connections
 
 from governance.models import PolicyStatus, PolicyVersion
-from governance.selectors import policy_version_in_force
-from governance.services_policy import policy_version_draft_create, policy_version_submit
-from tests.governance.conftest import baseline_rules
+from governance.selectors.policy import policy_version_in_force
+from governance.services.policy import policy_version_draft_create, policy_version_submit
+from tests.governance.fixtures import baseline_rules
 
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_approvals_leave_exactly_one_version_in_force(catalog, users):
     if connection.vendor != "postgresql":
         pytest.fail("the concurrency test needs PostgreSQL (set DATABASE_URL)")
-    from governance.services_policy import policy_version_approve
+    from governance.services.policy import policy_version_approve
 
     admin = users["member_admin"]
     versions = []

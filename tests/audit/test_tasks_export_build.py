@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from audit.models import AuditExport, ExportStatus
-from audit.services import audit_export_request
+from audit.services.exports import audit_export_request
 from audit.verify import verify_bundle
 from tests.audit.helpers import append, write_key_file
 from tests.celery_helpers import redis_worker
@@ -62,7 +62,7 @@ def test_failing_export_in_a_real_worker_ends_failed(users, monkeypatch):
     def explode(*args, **kwargs):
         raise RuntimeError("bundle writer crashed")
 
-    monkeypatch.setattr("audit.services.build_bundle", explode)
+    monkeypatch.setattr("audit.services.exports.build_bundle", explode)
     with redis_worker():
         export = _wait_finished(audit_export_request(actor=users["counsel"]).pk)
     assert export.status == ExportStatus.FAILED

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit import actions
-from audit.services import audit_record
+from audit.services.log import audit_record
 from config.errors import AccessDenied, Conflict, ValidationFailed
 from governance.models import ApiToken, Membership, Organization
 from governance.permissions import forget_memberships, require

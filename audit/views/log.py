@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import functools
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit import keys
 from audit.forms import CosignatureForm, EventFilterForm, ExportRequestForm
-from audit.selectors import (
+from audit.selectors.log import (
     EventFilters,
     audit_checkpoint_get,
     audit_checkpoint_list,
@@ -22,43 +18,24 @@ from audit.selectors import (
     audit_export_list,
     audit_object_timeline,
 )
-from audit.services import (
-    audit_cosignature_add,
-    audit_export_download,
-    audit_export_request,
-    checkpoint_note_with_cosignatures,
-)
-from config.errors import AccessDenied, ApplicationError, NotFound, ValidationFailed
+from audit.services.checkpoints import checkpoint_note_with_cosignatures
+from audit.services.cosignatures import audit_cosignature_add
+from audit.services.exports import audit_export_download, audit_export_request
+from config.errors import Conflict, ValidationFailed
+from config.pages import form_add_errors, page
 from governance.permissions import can, organizations_with
 from governance.roles import Capability, OrgKind
 
 PAGE_SIZE = 50
 
 
-def audit_reader_required(view):
-    """Require a logged-in counsel or regulator; map domain access errors to 403/404."""
-
-    @login_required
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not can(request.user, Capability.READ_AUDIT):
-            raise PermissionDenied("Only counsel and regulators may read the audit log.")
-        try:
-            return view(request, *args, **kwargs)
-        except AccessDenied as exc:
-            raise PermissionDenied(exc.message) from exc
-        except NotFound as exc:
-            raise Http404(exc.message) from exc
-
-    return wrapper
+def _reads_audit(user) -> bool:
+    return can(user, Capability.READ_AUDIT)
 
 
-def _form_errors(form, exc: ValidationFailed) -> None:
-    for error in exc.errors:
-        field = error.get("field")
-        form.add_error(field if field in form.fields else None, error["message"])
-    if not exc.errors:
-        form.add_error(None, exc.message)
+audit_reader_required = page(
+    allow=_reads_audit, refusal="Only counsel and regulators may read the audit log."
+)
 
 
 @require_GET
@@ -138,11 +115,9 @@ def cosignature_upload(request):
         try:
             audit_cosignature_add(actor=request.user, **form.cleaned_data)
         except ValidationFailed as exc:
-            _form_errors(form, exc)
-        except ApplicationError as exc:
-            if isinstance(exc, AccessDenied | NotFound):
-                raise
-            form.add_error(None, exc.message)
+            form_add_errors(form, exc)
+        except Conflict as exc:
+            form_add_errors(form, exc)
         else:
             messages.success(request, "Your cosignature verified and was stored.")
             return redirect("audit:checkpoints")
@@ -184,7 +159,7 @@ def export_list(request):
         try:
             export = audit_export_request(actor=request.user, **form.cleaned_data)
         except ValidationFailed as exc:
-            _form_errors(form, exc)
+            form_add_errors(form, exc)
         else:
             messages.success(request, f"Export #{export.pk} requested; it is being built.")
             return redirect("audit:exports")
@@ -206,9 +181,7 @@ def export_download(request, export_id: int):
     export = audit_export_get(user=request.user, export_id=export_id)
     try:
         path = audit_export_download(actor=request.user, export=export)
-    except ApplicationError as exc:
-        if isinstance(exc, AccessDenied):
-            raise
+    except Conflict as exc:  # not complete: nothing to download yet
         raise Http404(exc.message) from exc
     return FileResponse(
         path.open("rb"),

@@ -8,9 +8,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from governance.models import PolicyStatus, PolicyVersion
-from governance.selectors import policy_version_in_force
-from governance.services_policy import policy_version_approve, policy_version_submit
-from tests.governance.conftest import BASELINE_PATH
+from governance.selectors.policy import policy_version_in_force
+from governance.services.policy import policy_version_approve, policy_version_submit
+from tests.governance.fixtures import BASELINE_PATH
 
 pytestmark = pytest.mark.django_db
 

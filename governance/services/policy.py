@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit import actions
-from audit.services import audit_record
+from audit.services.log import audit_record
 from config.errors import AccessDenied, Conflict, ValidationFailed
 from governance import policy_language
 from governance.models import (
@@ -27,7 +27,8 @@ from governance.models import (
 )
 from governance.permissions import require
 from governance.roles import Capability
-from governance.selectors import catalog_fields, member_org_slugs, policy_version_in_force
+from governance.selectors.catalog import catalog_fields
+from governance.selectors.policy import member_org_slugs, policy_version_in_force
 
 POLICY_KEY = "clearroom"
 POLICY_NAME = "Clearroom sharing policy"
@@ -181,31 +182,16 @@ def _require_pending(version: PolicyVersion) -> None:
         )
 
 
-@transaction.atomic
-def policy_version_approve(
-    *,
-    actor,
-    version: PolicyVersion,
-    statement: str,
-    effective_from: datetime | None = None,
-) -> PolicyVersion:
-    """Approve a pending version: bind the approval to its hash and put it in force.
-
-    The previous version in force ends where this one starts and becomes superseded. The policy
-    row is locked first so two approvals cannot both leave their version in force.
-    """
-    statement = _require_decider(actor, version, statement)
+def _require_start_not_past(effective_from: datetime | None) -> None:
     if effective_from is not None and effective_from < timezone.now() - timedelta(seconds=5):
         raise ValidationFailed(
             "A version takes effect now or later, never in the past.",
             errors=[{"field": "effective_from", "message": "must be now or later"}],
         )
-    policy = Policy.objects.select_for_update().get(pk=version.policy_id)
-    # "Now" is read under the lock, so a later approval always starts after an earlier one.
-    now = timezone.now()
-    start = max(effective_from or now, now)
-    version = _locked_version(version)
-    _require_pending(version)
+
+
+def _require_unchanged(version: PolicyVersion) -> None:
+    """Refuse a version whose rules or pinned indicator-type schemas changed since submission."""
     if policy_language.content_hash(version.rules) != version.content_hash:
         raise Conflict("The rules no longer match the submitted content hash; refusing approval.")
     current = dict(
@@ -221,6 +207,10 @@ def policy_version_approve(
             f"The schema of {', '.join(sorted(drifted))} changed after this version was "
             "submitted; reject it and submit a version for the new schema."
         )
+
+
+def _versions_to_supersede(policy: Policy, version: PolicyVersion, start: datetime):
+    """Lock and return the approved versions `version` ends; refuse one scheduled after `start`."""
     open_versions = list(
         PolicyVersion.objects.select_for_update()
         .filter(policy=policy, status=PolicyStatus.APPROVED)
@@ -232,6 +222,48 @@ def policy_version_approve(
             f"Version {later[0].number} is already scheduled from "
             f"{later[0].effective_from:%Y-%m-%d %H:%M} UTC; approve this one from a later time."
         )
+    return open_versions
+
+
+def _supersede(*, actor, previous: PolicyVersion, by: PolicyVersion, start: datetime) -> None:
+    PolicyVersion.objects.filter(pk=previous.pk).update(
+        status=PolicyStatus.SUPERSEDED, effective_until=start
+    )
+    audit_record(
+        actor=actor,
+        action=actions.POLICY_VERSION_SUPERSEDED,
+        obj=previous,
+        data={
+            "number": previous.number,
+            "superseded_by": by.number,
+            "effective_until": start.isoformat(),
+        },
+    )
+
+
+@transaction.atomic
+def policy_version_approve(
+    *,
+    actor,
+    version: PolicyVersion,
+    statement: str,
+    effective_from: datetime | None = None,
+) -> PolicyVersion:
+    """Approve a pending version: bind the approval to its hash and put it in force.
+
+    The previous version in force ends where this one starts and becomes superseded. The policy
+    row is locked first so two approvals cannot both leave their version in force.
+    """
+    statement = _require_decider(actor, version, statement)
+    _require_start_not_past(effective_from)
+    policy = Policy.objects.select_for_update().get(pk=version.policy_id)
+    # "Now" is read under the lock, so a later approval always starts after an earlier one.
+    now = timezone.now()
+    start = max(effective_from or now, now)
+    version = _locked_version(version)
+    _require_pending(version)
+    _require_unchanged(version)
+    open_versions = _versions_to_supersede(policy, version, start)
     PolicyVersion.objects.filter(pk=version.pk).update(
         status=PolicyStatus.APPROVED,
         decided_by=actor,
@@ -254,19 +286,7 @@ def policy_version_approve(
         },
     )
     for previous in open_versions:
-        PolicyVersion.objects.filter(pk=previous.pk).update(
-            status=PolicyStatus.SUPERSEDED, effective_until=start
-        )
-        audit_record(
-            actor=actor,
-            action=actions.POLICY_VERSION_SUPERSEDED,
-            obj=previous,
-            data={
-                "number": previous.number,
-                "superseded_by": version.number,
-                "effective_until": start.isoformat(),
-            },
-        )
+        _supersede(actor=actor, previous=previous, by=version, start=start)
     return version
 
 

@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 from audit import actions
 from audit.keys import verifier_key_text
 from audit.models import AuditCosignature, AuditEvent
-from audit.services import audit_checkpoint_create
+from audit.services.checkpoints import audit_checkpoint_create
 from audit.signed_note import cosign, split_note
 from tests.audit.helpers import append, cosigner
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from audit import actions
 from audit.models import AuditCosignature, AuditEvent, AuditExport
-from audit.services import audit_checkpoint_create
+from audit.services.checkpoints import audit_checkpoint_create
 from audit.signed_note import cosign, split_note
 from tests.audit.helpers import append, cosigner
 

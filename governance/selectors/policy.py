@@ -1,7 +1,8 @@
-"""Reads on the indicator-type catalog and policy versions, scoped to the acting user."""
+"""Reads on policy versions, the rule in force and overrides, scoped to the acting user."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,14 +12,13 @@ from django.utils import timezone
 from config.errors import AccessDenied, NotFound
 from governance import policy_language
 from governance.models import (
-    ApiToken,
     IndicatorType,
     Organization,
     OrgOverride,
     PolicyStatus,
     PolicyVersion,
 )
-from governance.permissions import can, memberships, organizations_with
+from governance.permissions import can, organizations_with
 from governance.roles import Capability, OrgKind
 
 DECIDED_STATUSES = (PolicyStatus.APPROVED, PolicyStatus.SUPERSEDED, PolicyStatus.RETIRED)
@@ -116,36 +116,6 @@ def effective_rule(
     )
 
 
-def _require_member_of_forum(actor) -> None:
-    if not memberships(actor):
-        raise AccessDenied("You need a role in an organization to see this.")
-
-
-def indicator_type_list(*, actor) -> QuerySet[IndicatorType]:
-    """Return the active indicator types (the catalog is visible to every forum participant)."""
-    _require_member_of_forum(actor)
-    return IndicatorType.objects.filter(is_active=True).order_by("name")
-
-
-def indicator_type_get(*, actor, key: str) -> IndicatorType:
-    """Return the active indicator type `key`."""
-    found = indicator_type_list(actor=actor).filter(key=key).first()
-    if found is None:
-        raise NotFound(f"No indicator type {key!r}.")
-    return found
-
-
-def catalog_types() -> QuerySet[IndicatorType]:
-    """Return the active indicator types (for rendering rules against the catalog)."""
-    return IndicatorType.objects.filter(is_active=True).order_by("name")
-
-
-def catalog_fields(*, types=None) -> dict[str, list[dict]]:
-    """Return {type key: field specs} of the active catalog (the shape policy validation takes)."""
-    rows = types if types is not None else IndicatorType.objects.filter(is_active=True)
-    return {t.key: t.fields for t in rows}
-
-
 def member_org_slugs() -> list[str]:
     """Return the slugs of the active member labs (the organizations an audience may name)."""
     return list(
@@ -193,8 +163,45 @@ def org_override_get(*, actor, organization: Organization) -> OrgOverride | None
     return OrgOverride.objects.filter(organization=organization).first()
 
 
-def api_token_list(*, actor, organization: Organization) -> QuerySet:
-    """Return `organization`'s API tokens, for its member admins."""
-    if organization not in organizations_with(actor, Capability.MANAGE_ORG):
-        raise AccessDenied("Only your organization's member admin manages its API tokens.")
-    return ApiToken.objects.filter(organization=organization).select_related("user", "created_by")
+def _iso(moment) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def policy_files(begin: datetime, end: datetime) -> dict[str, bytes]:
+    """Return `policies/<key>-v<n>.json` for each policy version in force between the times.
+
+    A version was in force when it was approved (and possibly later superseded or retired) and
+    its effective interval overlaps `begin` .. `end` (an audit export's first and last event).
+    """
+    versions = (
+        PolicyVersion.objects.filter(
+            status__in=DECIDED_STATUSES,
+            effective_from__lte=end,
+        )
+        .exclude(effective_until__lt=begin)
+        .select_related("policy", "drafted_by", "decided_by")
+        .order_by("policy__key", "number")
+    )
+    files = {}
+    for version in versions:
+        document = {
+            "policy": version.policy.key,
+            "policy_name": version.policy.name,
+            "number": version.number,
+            "status": version.status,
+            "content_hash": version.content_hash,
+            "approved_hash": version.approved_hash,
+            "drafted_by": version.drafted_by.get_username(),
+            "approved_by": version.decided_by.get_username() if version.decided_by else None,
+            "approved_at": _iso(version.decided_at),
+            "approval_statement": version.decision_statement,
+            "effective_from": _iso(version.effective_from),
+            "effective_until": _iso(version.effective_until),
+            "type_schema_versions": version.type_schema_versions,
+            "rules": version.rules,
+        }
+        # Policy rules may hold decimals (e.g. max_contributor_share), which canonical JSON
+        # refuses; these files are reference copies, hashed in the manifest like any other.
+        text = json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False)
+        files[f"policies/{version.policy.key}-v{version.number}.json"] = (text + "\n").encode()
+    return files

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sharing.safety_zone import (
+from sharing.core.safety_zone import (
     BUCKET_LABELS,
     MAX_CONTRIBUTOR_SHARE,
     MIN_AGE_DAYS,

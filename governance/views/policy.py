@@ -1,73 +1,58 @@
-"""Policy pages: history, draft editor, counsel's approval, policy in force, catalog, overrides,
-API tokens. Thin: forms parse, selectors read, services write."""
+"""Policy pages: history, draft editor, counsel's approval, policy in force, overrides.
+
+Thin: forms parse, selectors read, services write."""
 
 from __future__ import annotations
 
-import functools
-
 from django.contrib import messages
-from django.contrib.auth import get_user_model
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from config.errors import AccessDenied, Conflict, NotFound, ValidationFailed
-from governance import policy_language, selectors, services_policy
-from governance.formatting import rules_by_type, rules_to_yaml
+from config.errors import Conflict, ValidationFailed
+from config.pages import form_add_errors, page
+from governance import policy_language
+from governance.core.formatting import rules_by_type, rules_to_yaml
 from governance.forms import (
-    ApiTokenForm,
     DecisionForm,
     InForceForm,
     OverrideForm,
     PolicyDraftForm,
 )
 from governance.models import PolicyStatus
-from governance.permissions import can, organizations_with, require
+from governance.permissions import can, require
 from governance.roles import Capability
-from governance.services import api_token_create, api_token_revoke
-from governance.services_catalog import BASELINE_POLICY_PATH
+from governance.selectors.catalog import catalog_fields, catalog_types
+from governance.selectors.policy import (
+    org_override_get,
+    policy_in_force_for,
+    policy_version_get,
+    policy_version_in_force,
+    policy_version_list,
+)
+from governance.services import policy as policy_services
+from governance.services.catalog import BASELINE_POLICY_PATH
+from governance.views.accounts import own_organization
 
 
-def governance_page(view):
-    """Log the user in first, and show domain refusals as the 403 and 404 pages."""
-
-    @login_required
-    @functools.wraps(view)
-    def wrapped(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except AccessDenied as exc:
-            raise PermissionDenied(exc.message) from exc
-        except NotFound as exc:
-            raise Http404(exc.message) from exc
-
-    return wrapped
-
-
-def _active_types():
-    return selectors.catalog_types()
-
-
-@governance_page
+@page
 def policy_versions(request):
-    versions = selectors.policy_version_list(actor=request.user)
+    versions = policy_version_list(actor=request.user)
     return render(
         request,
         "governance/policy_versions.html",
         {
             "versions": versions,
-            "in_force": selectors.policy_version_in_force(),
+            "in_force": policy_version_in_force(),
             "may_draft": can(request.user, Capability.DRAFT_POLICY),
         },
     )
 
 
-@governance_page
+@page
 def policy_version_detail(request, pk: int):
-    version = selectors.policy_version_get(actor=request.user, pk=pk)
+    version = policy_version_get(actor=request.user, pk=pk)
     is_drafter = version.drafted_by_id == request.user.pk
     return render(
         request,
@@ -75,7 +60,7 @@ def policy_version_detail(request, pk: int):
         {
             "version": version,
             "warnings": _warnings(version.rules),
-            "rows": rules_by_type(version.rules, _active_types()),
+            "rows": rules_by_type(version.rules, catalog_types()),
             "yaml": rules_to_yaml(version.rules),
             "may_edit": is_drafter and version.status == PolicyStatus.DRAFT,
             "may_decide": version.status == PolicyStatus.PENDING_APPROVAL
@@ -86,14 +71,14 @@ def policy_version_detail(request, pk: int):
 
 
 def _warnings(rules) -> list[policy_language.PolicyError]:
-    return policy_language.free_text_warnings(rules, catalog=selectors.catalog_fields())
+    return policy_language.free_text_warnings(rules, catalog=catalog_fields())
 
 
 def _errors_context(exc: ValidationFailed) -> dict:
     return {"error_message": exc.message, "policy_errors": exc.errors}
 
 
-@governance_page
+@page
 @require_http_methods(["GET", "POST"])
 def policy_draft_new(request):
     require(request.user, Capability.DRAFT_POLICY)
@@ -102,7 +87,7 @@ def policy_draft_new(request):
         form = PolicyDraftForm(request.POST)
         if form.is_valid():
             try:
-                version = services_policy.policy_version_draft_create(
+                version = policy_services.policy_version_draft_create(
                     actor=request.user, text=form.cleaned_data["text"]
                 )
             except ValidationFailed as exc:
@@ -111,7 +96,7 @@ def policy_draft_new(request):
                 messages.success(request, f"Draft v{version.number} saved.")
                 return redirect("policy-version", pk=version.pk)
     else:
-        in_force = selectors.policy_version_in_force()
+        in_force = policy_version_in_force()
         text = (
             rules_to_yaml(in_force.rules)
             if in_force
@@ -123,16 +108,16 @@ def policy_draft_new(request):
     )
 
 
-@governance_page
+@page
 @require_http_methods(["GET", "POST"])
 def policy_draft_edit(request, pk: int):
-    version = selectors.policy_version_get(actor=request.user, pk=pk)
+    version = policy_version_get(actor=request.user, pk=pk)
     context: dict = {}
     if request.method == "POST":
         form = PolicyDraftForm(request.POST)
         if form.is_valid():
             try:
-                version = services_policy.policy_version_draft_update(
+                version = policy_services.policy_version_draft_update(
                     actor=request.user, version=version, text=form.cleaned_data["text"]
                 )
             except ValidationFailed as exc:
@@ -154,12 +139,12 @@ def policy_draft_edit(request, pk: int):
     )
 
 
-@governance_page
+@page
 @require_POST
 def policy_version_submit(request, pk: int):
-    version = selectors.policy_version_get(actor=request.user, pk=pk)
+    version = policy_version_get(actor=request.user, pk=pk)
     try:
-        version = services_policy.policy_version_submit(actor=request.user, version=version)
+        version = policy_services.policy_version_submit(actor=request.user, version=version)
     except (Conflict, ValidationFailed) as exc:
         messages.error(request, exc.message)
     else:
@@ -169,11 +154,11 @@ def policy_version_submit(request, pk: int):
     return redirect("policy-version", pk=version.pk)
 
 
-@governance_page
+@page
 @require_http_methods(["GET", "POST"])
 def policy_version_review(request, pk: int):
     require(request.user, Capability.APPROVE_POLICY)
-    version = selectors.policy_version_get(actor=request.user, pk=pk)
+    version = policy_version_get(actor=request.user, pk=pk)
     if version.drafted_by_id == request.user.pk:
         raise PermissionDenied("Nobody approves or rejects a policy version they drafted.")
     error = None
@@ -183,7 +168,7 @@ def policy_version_review(request, pk: int):
             data = form.cleaned_data
             try:
                 if data["decision"] == "approve":
-                    services_policy.policy_version_approve(
+                    policy_services.policy_version_approve(
                         actor=request.user,
                         version=version,
                         statement=data["statement"],
@@ -191,22 +176,20 @@ def policy_version_review(request, pk: int):
                     )
                     messages.success(request, f"Version {version.number} approved.")
                 else:
-                    services_policy.policy_version_reject(
+                    policy_services.policy_version_reject(
                         actor=request.user, version=version, statement=data["statement"]
                     )
                     messages.success(request, f"Version {version.number} rejected.")
             except ValidationFailed as exc:
                 error = exc.message
-                for item in exc.errors:
-                    if item["field"] in form.fields:
-                        form.add_error(item["field"], item["message"])
+                form_add_errors(form, exc, fields_only=True)
             except Conflict as exc:
                 error = exc.message
             else:
                 return redirect("policy-versions")
     else:
         form = DecisionForm()
-    in_force = selectors.policy_version_in_force()
+    in_force = policy_version_in_force()
     changes = policy_language.diff_rules(in_force.rules if in_force else None, version.rules)
     return render(
         request,
@@ -230,13 +213,13 @@ def _group_diff(changes: list[dict]) -> list[dict]:
     return [{"type": key, "changes": items} for key, items in groups.items()]
 
 
-@governance_page
+@page
 def policy_in_force(request):
     form = InForceForm(request.GET or None)
     at = timezone.now()
     if form.is_bound and form.is_valid():
         at = form.cleaned_data["at"]
-    version = selectors.policy_in_force_for(actor=request.user, at=at)
+    version = policy_in_force_for(actor=request.user, at=at)
     return render(
         request,
         "governance/policy_in_force.html",
@@ -244,35 +227,22 @@ def policy_in_force(request):
             "form": form,
             "at": at,
             "version": version,
-            "rows": rules_by_type(version.rules, _active_types()) if version else [],
+            "rows": rules_by_type(version.rules, catalog_types()) if version else [],
         },
     )
 
 
-@governance_page
-def catalog(request):
-    types = selectors.indicator_type_list(actor=request.user)
-    return render(request, "governance/catalog.html", {"types": types})
-
-
-def _own_org(user, capability):
-    found = organizations_with(user, capability)
-    if not found:
-        raise PermissionDenied("This page is for your organization's member admin.")
-    return found[0]
-
-
-@governance_page
+@page
 @require_http_methods(["GET", "POST"])
 def org_overrides(request):
-    organization = _own_org(request.user, Capability.SET_OVERRIDE)
-    override = selectors.org_override_get(actor=request.user, organization=organization)
+    organization = own_organization(request.user, Capability.SET_OVERRIDE)
+    override = org_override_get(actor=request.user, organization=organization)
     context: dict = {}
     if request.method == "POST":
         form = OverrideForm(request.POST)
         if form.is_valid():
             try:
-                services_policy.org_override_set(
+                policy_services.org_override_set(
                     actor=request.user, organization=organization, text=form.cleaned_data["text"]
                 )
             except ValidationFailed as exc:
@@ -285,7 +255,7 @@ def org_overrides(request):
     else:
         text = rules_to_yaml(override.rules) if override and override.rules else ""
         form = OverrideForm(initial={"text": text})
-    in_force = selectors.policy_version_in_force()
+    in_force = policy_version_in_force()
     return render(
         request,
         "governance/org_overrides.html",
@@ -294,58 +264,7 @@ def org_overrides(request):
             "organization": organization,
             "override": override,
             "in_force": in_force,
-            "rows": rules_by_type(in_force.rules, _active_types()) if in_force else [],
+            "rows": rules_by_type(in_force.rules, catalog_types()) if in_force else [],
             **context,
         },
     )
-
-
-@governance_page
-@require_http_methods(["GET", "POST"])
-def api_tokens(request):
-    organization = _own_org(request.user, Capability.MANAGE_ORG)
-    tokens = selectors.api_token_list(actor=request.user, organization=organization)
-    members = (
-        get_user_model()
-        .objects.filter(memberships__organization=organization, is_active=True)
-        .order_by("username")
-    )
-    secret = None
-    if request.method == "POST":
-        form = ApiTokenForm(request.POST, members=members)
-        if form.is_valid():
-            try:
-                token, secret = api_token_create(
-                    actor=request.user,
-                    user=form.cleaned_data["user"],
-                    organization=organization,
-                    name=form.cleaned_data["name"],
-                )
-            except ValidationFailed as exc:
-                form.add_error("name", exc.message)
-            else:
-                form = ApiTokenForm(members=members)
-                messages.success(request, f"Token {token.name} created.")
-    else:
-        form = ApiTokenForm(members=members)
-    return render(
-        request,
-        "governance/api_tokens.html",
-        {"form": form, "tokens": tokens, "secret": secret, "organization": organization},
-    )
-
-
-@governance_page
-@require_POST
-def api_token_revoke_view(request, pk: int):
-    organization = _own_org(request.user, Capability.MANAGE_ORG)
-    token = (
-        selectors.api_token_list(actor=request.user, organization=organization)
-        .filter(pk=pk)
-        .first()
-    )
-    if token is None:
-        raise Http404("No such token.")
-    api_token_revoke(actor=request.user, token=token)
-    messages.success(request, f"Token {token.name} revoked.")
-    return redirect("api-tokens")

@@ -12,7 +12,7 @@ from audit import actions
 from audit.actors import SYSTEM
 from audit.integrity import check_database
 from audit.models import AuditEvent, AuditHead
-from audit.services import AuditSpec, audit_record, audit_record_many
+from audit.services.log import AuditSpec, audit_record, audit_record_many
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

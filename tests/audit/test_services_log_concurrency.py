@@ -11,7 +11,7 @@ from audit.actions import HEALTH_PINGED
 from audit.actors import SYSTEM
 from audit.integrity import check_database
 from audit.models import AuditEvent, AuditHead
-from audit.services import audit_record
+from audit.services.log import audit_record
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -7,8 +7,8 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from governance.models import ApiToken, PolicyStatus, PolicyVersion
-from governance.services import api_token_create, api_token_revoke
-from tests.governance.conftest import BASELINE_PATH, baseline_rules
+from governance.services.accounts import api_token_create, api_token_revoke
+from tests.governance.fixtures import BASELINE_PATH, baseline_rules
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,1 @@
+"""Governance's pure cores: plain functions over plain data, no Django."""

@@ -1,0 +1,1 @@
+"""Governance pages, one module per topic: dashboard, policy, catalog, accounts."""
