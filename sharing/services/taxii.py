@@ -16,7 +16,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, transaction
+from django.db import OperationalError as DatabaseOperationalError
 from django.db.models import Q
 from django.utils import timezone
 from kombu.exceptions import OperationalError
@@ -254,9 +255,15 @@ def taxii_statuses_sweep(*, at: datetime | None = None) -> list[TaxiiStatus]:
         )
     completed = []
     for status_id in idle:
-        status = taxii_status_process(status_id=status_id, idle_before=idle_before)
+        try:
+            status = taxii_status_process(status_id=status_id, idle_before=idle_before)
+        except (DatabaseOperationalError, InterfaceError):
+            raise  # the database is away: the whole sweep is retried (config/celery.py)
+        except Exception:
+            # One envelope that breaks its runner must not hold up the others; its attempt was
+            # counted, so it is given up after the last one.
+            logger.exception("TAXII status %s failed again in the sweep", status_id)
+            continue
         if status.state == TaxiiStatus.State.COMPLETE:
             completed.append(status)
-        else:
-            logger.warning("TAXII status %s still pending after the sweep", status_id)
     return completed
