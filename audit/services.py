@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.db import InterfaceError as DatabaseInterfaceError
+from django.db import OperationalError as DatabaseOperationalError
 from django.db import connection, models, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError
@@ -694,6 +696,9 @@ def audit_export_build(*, export_id: int) -> AuditExport | None:
         _build(export, partial)
         os.replace(partial, path)
         digest, size = _file_digest(path)
+    except (DatabaseOperationalError, DatabaseInterfaceError):
+        partial.unlink(missing_ok=True)
+        raise  # transient: the task retries it and the export is built again from the start
     except Exception as exc:
         logger.exception("audit export %s failed", export_id)
         partial.unlink(missing_ok=True)

@@ -211,6 +211,38 @@ def test_task_meeting_a_lost_connection_is_retried_and_takes_the_envelope_once(
     check_database()
 
 
+@pytest.mark.django_db
+def test_export_whose_build_meets_a_lost_connection_is_retried_and_built_once(
+    world, users, monkeypatch
+):
+    import audit.services
+    from audit.models import ExportStatus
+    from audit.services import audit_export_request
+    from audit.tasks import audit_export_build_task
+
+    real = audit.services.build_bundle
+    calls = []
+
+    def lost_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("terminating connection due to administrator command")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(audit.services, "build_bundle", lost_once)
+    export = audit_export_request(actor=users["regulator"])
+    assert audit_export_build_task.apply(args=[export.pk], throw=False).get() == "complete"
+    export.refresh_from_db()
+    assert export.status == ExportStatus.COMPLETE and len(calls) == 2
+
+    def count(action):
+        return AuditEvent.objects.filter(action=action, object_id=str(export.pk)).count()
+
+    assert count(actions.EXPORT_STARTED) == 2
+    assert count(actions.EXPORT_COMPLETED) == 1 and count(actions.EXPORT_FAILED) == 0
+    check_database()
+
+
 # --- requests meeting a lost database connection ------------------------------------------
 
 
