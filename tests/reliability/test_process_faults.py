@@ -25,6 +25,7 @@ import pytest
 import requests
 from django.conf import settings
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -319,6 +320,58 @@ def test_database_session_terminated_mid_request_answers_503_and_the_status_comp
         s["message"] for s in retried.successes
     )
     forum.assert_recovered([swept, retried])
+
+
+# --- PostgreSQL restarted (every session dropped, connections refused for a while) -------
+
+
+def test_database_restart_answers_503_with_retry_after_and_the_envelope_completes_after(
+    forum, broker, started, tmp_path, users
+):
+    params = connection.settings_dict
+    proxy = processes.DatabaseProxy(params["HOST"] or "127.0.0.1", int(params["PORT"] or 5432))
+    proxy.start()
+    env = processes.service_env(broker_url=broker.url, DATABASE_URL=proxy.url())
+    server, base = processes.gunicorn(env, tmp_path)
+    started(server)
+    worker = started(processes.celery_worker(env, tmp_path / "worker-restart.log", "restart"))
+    page_client = Client()
+    page_client.force_login(forum.writer)
+    session = {"sessionid": page_client.cookies["sessionid"].value}
+    token = {"Authorization": f"Bearer {forum.writer_token}"}
+    assert requests.get(f"{base}/api/v1/submissions/", headers=token, timeout=60).ok
+    try:
+        proxy.cut()
+        # Every surface answers 503 with Retry-After in its own form, never a 500.
+        api = requests.get(f"{base}/api/v1/submissions/", headers=token, timeout=60)
+        taxii = requests.get(f"{base}/taxii2/api/collections/", headers=forum.headers(), timeout=60)
+        page = requests.get(f"{base}/", cookies=session, timeout=60, allow_redirects=False)
+        for response in (api, taxii, page):
+            assert response.status_code == 503, (response.url, response.text[:300])
+            assert int(response.headers["Retry-After"]) > 0
+        assert api.json()["code"] == "unavailable"
+        assert taxii.headers["Content-Type"] == MEDIA_TYPE
+        assert taxii.json()["http_status"] == "503"
+        assert page.headers["Content-Type"].startswith("text/html")
+        # An envelope queued meanwhile: its worker cannot connect and retries with backoff.
+        status = forum.receive(forum.objects(LARGE))
+        wait_until(
+            lambda: "Retry in" in worker.output(),
+            timeout=60,
+            what="the worker to retry the envelope",
+            every=0.5,
+        )
+    finally:
+        proxy.restore()
+    _wait_complete(status, timeout=150, worker=worker)
+    assert status.attempts == 1  # no start was counted while the database was away
+    after = requests.post(
+        _objects_url(base, forum), data=json.dumps({"objects": forum.objects(SMALL)}),
+        headers=forum.headers(), timeout=120,
+    )  # fmt: skip
+    assert after.status_code == 202 and after.json()["status"] == "complete", after.text
+    proxy.cut()
+    forum.assert_recovered([status, TaxiiStatus.objects.get(pk=after.json()["id"])])
 
 
 # --- Redis stopped ------------------------------------------------------------------------
