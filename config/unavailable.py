@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import sys
 
+from celery.exceptions import Retry
 from django.core.signals import got_request_exception
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
@@ -50,10 +51,16 @@ def unavailable_response(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def is_transient(error: BaseException | None) -> bool:
+    """Return True for a database error that a retry a little later will likely not meet."""
+    if isinstance(error, Retry):  # a task run eagerly (no broker) retrying such an error
+        error = error.exc
+    return isinstance(error, TRANSIENT_DATABASE_ERRORS)
+
+
 def _mark_database_error(sender, request=None, **kwargs) -> None:
     """Note on the request that the exception Django is turning into a 500 is transient."""
-    error = sys.exc_info()[1]
-    if request is not None and isinstance(error, TRANSIENT_DATABASE_ERRORS):
+    if request is not None and is_transient(sys.exc_info()[1]):
         setattr(request, _MARK, True)
 
 
@@ -73,7 +80,7 @@ class DatabaseUnavailableMiddleware:
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception):
-        if isinstance(exception, TRANSIENT_DATABASE_ERRORS):
+        if is_transient(exception):
             logger.warning(
                 "Database unavailable during %s %s: %s", request.method, request.path, exception
             )

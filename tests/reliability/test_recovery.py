@@ -325,6 +325,16 @@ def test_database_error_raised_inside_another_middleware_answers_503_too():
     assert json.loads(response.content)["code"] == "unavailable"
 
 
+def test_eager_task_retrying_a_lost_connection_inside_a_request_answers_503():
+    from celery.exceptions import Retry
+
+    def eager_task_retries(request):
+        raise Retry(exc=OperationalError("could not connect to server"), when=2)
+
+    middleware = DatabaseUnavailableMiddleware(convert_exception_to_response(eager_task_retries))
+    _assert_503(middleware(RequestFactory().get("/taxii2/")))
+
+
 def test_other_server_errors_stay_500():
     def broken(request):
         raise RuntimeError("a bug")
