@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
 from config.secrets import read_or_create_secret
@@ -48,6 +49,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that it also sees database errors raised inside the other middleware.
+    "config.unavailable.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -230,9 +233,31 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 30 * 60)
-CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 25 * 60)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Reliability (docs/operations.md, "Faults" in docs/security.md). A task is acknowledged after it
+# ran; a worker that dies leaves its task unacknowledged in Redis, which hands it out again once
+# it has been out longer than the visibility timeout. The timeout must outlast the longest task
+# (the hard time limit), or a slow task would be handed to a second worker while it still runs;
+# it is kept short so a lost task comes back within minutes, not the hour of Redis's default.
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 10 * 60)
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 9 * 60)
+CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT + 2 * 60)
+if CELERY_VISIBILITY_TIMEOUT <= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        f"CELERY_VISIBILITY_TIMEOUT={CELERY_VISIBILITY_TIMEOUT} must exceed "
+        f"CELERY_TASK_TIME_LIMIT={CELERY_TASK_TIME_LIMIT} (seconds)"
+    )
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    # Scan for tasks past their visibility timeout every 60 s (10 s x 6), not every 100 s.
+    "unacked_restore_interval": 10,
+    "unacked_restore_throttle": 6,
+}
+# A TAXII status still pending this long after its last attempt, with no worker holding it, is
+# processed again by the sweep (run every minute); after this many attempts its objects are
+# reported as failures instead, so no client waits on a status for ever.
+CLEARROOM_TAXII_PENDING_BOUND_MINUTES = env_int("CLEARROOM_TAXII_PENDING_BOUND_MINUTES", 5)
+CLEARROOM_TAXII_MAX_ATTEMPTS = env_int("CLEARROOM_TAXII_MAX_ATTEMPTS", 3)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {
     "sharing-escalate-overdue-reviews": {
@@ -247,6 +272,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 5 * 60,
     },
     "audit-checkpoint": {"task": "audit.tasks.audit_checkpoint_task", "schedule": 5 * 60},
+    "sharing-taxii-statuses-sweep": {
+        "task": "sharing.taxii.tasks.taxii_statuses_sweep_task",
+        "schedule": 60,
+    },
     "sharing-correlation-reindex": {
         "task": "sharing.tasks_insights.correlation_reindex_task",
         "schedule": 3600,

@@ -364,10 +364,16 @@ class TaxiiStatus(models.Model):
     successes = models.JSONField(default=list)
     failures = models.JSONField(default=list)
     pendings = models.JSONField(default=list)
-    # The posted objects of a batch still to process; emptied once it is complete.
+    # The posted objects still to process, kept with the status so any worker can take it up
+    # again after a crash; emptied once it is complete.
     batch = models.JSONField(default=list)
     request_timestamp = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # How many times processing started (in the request, by a task or by the sweep), and when
+    # it last did (or the status was received): a pending status idle longer than the bound,
+    # held by no runner, is taken up again by the sweep.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-request_timestamp"]
@@ -375,6 +381,13 @@ class TaxiiStatus(models.Model):
             models.CheckConstraint(
                 condition=models.Q(state__in=["pending", "complete"]),
                 name="taxii_status_state_known",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["request_timestamp"],
+                condition=models.Q(state="pending"),
+                name="taxii_status_pending_idx",
             )
         ]
 

@@ -9,6 +9,8 @@ import os
 from pathlib import Path
 
 from django.conf import settings
+from django.db import InterfaceError as DatabaseInterfaceError
+from django.db import OperationalError as DatabaseOperationalError
 from django.db import transaction
 from django.utils import timezone
 
@@ -253,6 +255,9 @@ def audit_export_build(*, export_id: int) -> AuditExport | None:
         _build(export, partial)
         os.replace(partial, path)
         digest, size = _file_digest(path)
+    except (DatabaseOperationalError, DatabaseInterfaceError):
+        partial.unlink(missing_ok=True)
+        raise  # transient: the task retries it and the export is built again from the start
     except Exception as exc:
         logger.exception("audit export %s failed", export_id)
         partial.unlink(missing_ok=True)

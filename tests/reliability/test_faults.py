@@ -17,6 +17,7 @@ from rest_framework.test import APIClient
 from audit import actions
 from audit.integrity import check_database
 from audit.models import AuditEvent, AuditExport, ExportStatus
+from audit.services import exports
 from audit.services.exports import _export_start, audit_export_build, audit_export_request
 from sharing.models import (
     ReviewTask,
@@ -240,8 +241,6 @@ def test_database_error_while_publishing_leaves_the_decision_undone(world, users
 
 @pytest.mark.django_db
 def test_export_that_fails_while_building_is_reported_failed(world, users, monkeypatch):
-    from audit.services import exports
-
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
