@@ -107,7 +107,7 @@ def test_status_run_again_takes_each_object_once(world, users, orgs):
 @pytest.mark.django_db(transaction=True)
 def test_status_held_by_a_live_runner_is_left_to_it(world, users, orgs, monkeypatch):
     # Committed (this test is transactional), its message lost on the way to the broker.
-    monkeypatch.setattr(taxii_service, "_enqueue_or_process", lambda status_id: None)
+    monkeypatch.setattr(taxii_service, "enqueue_on_commit", lambda *args, **kwargs: None)
     status = _lost_envelope(users, orgs)
     with admin_connection() as runner:
         runner.execute("BEGIN")
