@@ -113,10 +113,9 @@ def readable(collection: Collection) -> Collection:
 
 def collection_indicators(*, actor, collection: Collection) -> QuerySet[SharedIndicator]:
     """Return the indicators of a collection, as scoped for the caller by the selector."""
-    queryset = indicator_list(actor=actor, filters={})
-    if collection.organization is not None:
-        org = collection.organization
-        queryset = queryset.filter(Q(audience__contains=[org.slug]) | Q(contributor=org))
+    # An organization's collection is its read grants (its audience and its contributions):
+    # one portable subquery, where a JSON `contains` on `audience` ran on PostgreSQL only.
+    queryset = indicator_list(actor=actor, filters={}, audience_of=collection.organization)
     return queryset.order_by("modified_at", "id")
 
 
