@@ -218,9 +218,11 @@ CACHES = {
     }
 }
 
-# Celery: with no broker configured (the embedded demo) tasks run eagerly in-process.
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# Celery: with no broker configured (the embedded demo) tasks run eagerly in-process. Celery
+# still opens a producer to serialise an eager task's arguments: the in-memory transport keeps
+# kombu from warning "No hostname was supplied" (it never leaves the process).
+CELERY_TASK_ALWAYS_EAGER = not env_str("CELERY_BROKER_URL")
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or "memory://"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
