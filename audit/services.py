@@ -41,6 +41,7 @@ from audit.signed_note import (
     split_note,
     verify_cosignature,
 )
+from audit.standalone import verifier_source
 from config.bulk import bulk_insert
 from config.errors import AccessDenied, Conflict, NotFound, ValidationFailed
 from governance.permissions import organizations_with, require
@@ -677,6 +678,7 @@ def _build(export: AuditExport, path: Path) -> None:
         proofs=proofs,
         extra_files=policy_files(start, end),
         created_at=format_timestamp(timezone.now()),
+        verifier=verifier_source(),
     )
 
 
