@@ -222,7 +222,7 @@ CACHES = {
 # still opens a producer to serialise an eager task's arguments: the in-memory transport keeps
 # kombu from warning "No hostname was supplied" (it never leaves the process).
 CELERY_TASK_ALWAYS_EAGER = not env_str("CELERY_BROKER_URL")
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or "memory://"
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or "memory://localhost/"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -262,6 +262,8 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "clearroom@localhost")
 
 # Clearroom's own settings.
 CLEARROOM_FORUM_NAME = env_str("CLEARROOM_FORUM_NAME", "Clearroom forum")
+# The embedded demo (`make run`): the login page lists the public demo logins. DEBUG only.
+CLEARROOM_DEMO = DEBUG and env_bool("CLEARROOM_DEMO", False)
 CLEARROOM_AUDIT_ORIGIN = env_str("CLEARROOM_AUDIT_ORIGIN", "clearroom.example/audit")
 CLEARROOM_AUDIT_SIGNING_KEY_FILE = Path(
     env_str("CLEARROOM_AUDIT_SIGNING_KEY_FILE", str(VAR_DIR / "keys" / "audit_signing_key.pem"))
