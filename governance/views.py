@@ -8,7 +8,6 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from governance import demo
-
 from governance.navigation_registry import dashboard_panels
 from governance.permissions import capabilities
 from governance.roles import Capability
