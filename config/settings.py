@@ -82,10 +82,13 @@ TEMPLATES = [
     },
 ]
 
+# Persistent connections outside DEBUG: a new PostgreSQL connection per request cost ~10 ms
+# (issue 16). Health checks drop a connection the server closed before a request reuses it.
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'clearroom.sqlite3'}"),
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0 if DEBUG else 600),
+        conn_health_checks=env_bool("DATABASE_CONN_HEALTH_CHECKS", True),
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
