@@ -48,6 +48,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: any 5xx under /taxii2/, wherever it arose, answers a TAXII error envelope.
+    "sharing.taxii.errors.TaxiiServerErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -122,6 +124,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_LOCKOUT_CALLABLE = "config.lockout.lockout_response"
 AXES_RESET_ON_SUCCESS = True
+
+# TAXII HTTP Basic: how long a verified username and password is remembered in-process, so a
+# polling client does not pay the password hash on every request (0: never; docs/taxii.md).
+TAXII_CREDENTIAL_CACHE_SECONDS = env_int("TAXII_CREDENTIAL_CACHE_SECONDS", 300)
 
 # Security headers and cookies. Cookies are Secure unless explicitly disabled (plain-http demo).
 SECURE_COOKIES = env_bool("SECURE_COOKIES", not DEBUG)

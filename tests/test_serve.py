@@ -55,7 +55,9 @@ def served(tmp_path):
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("DEBUG", "CLEARROOM_", "SECURE_", "DJANGO_", "STATIC_", "PYTEST"))
+        if not k.startswith(
+            ("DEBUG", "CLEARROOM_", "SECURE_", "DJANGO_", "STATIC_", "PYTEST", "DATABASE_CONN")
+        )
     }
     env.update(CLEARROOM_VAR_DIR=str(tmp_path / "var"), SEED_DEMO="1")
     log = (tmp_path / "serve.log").open("w")
