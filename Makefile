@@ -22,19 +22,22 @@ CELERY_BROKER_URL_SERVE ?= redis://127.0.0.1:6379/14
 $(PY):
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is required"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
+	@$(PY) -m pip install --quiet --upgrade pip > $(VENV)/install.log 2>&1 || { cat $(VENV)/install.log; exit 1; }
 
 # An installation without the console script is not one (e.g. installed by an older Makefile).
 ifeq ($(wildcard $(VENV)/bin/clearroom-verify),)
 $(RUNTIME_STAMP): FORCE
 endif
+# pip's output (and setuptools' notice about editable installs) goes to a log, shown on failure.
 $(RUNTIME_STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e .
-	touch $@
+	@echo "Installing Clearroom and its runtime dependencies (log: $(VENV)/install.log)"
+	@$(PY) -m pip install --quiet -e . > $(VENV)/install.log 2>&1 || { cat $(VENV)/install.log; exit 1; }
+	@touch $@
 
 $(DEV_STAMP): $(RUNTIME_STAMP)
-	$(PY) -m pip install --quiet -e '.[dev]'
-	touch $@
+	@echo "Installing the development tools (log: $(VENV)/install.log)"
+	@$(PY) -m pip install --quiet -e '.[dev]' > $(VENV)/install.log 2>&1 || { cat $(VENV)/install.log; exit 1; }
+	@touch $@
 
 install: $(RUNTIME_STAMP)
 install-dev: $(DEV_STAMP)
