@@ -9,6 +9,7 @@ Layout::
     prefix.json            {"size": from_seq, "frontier": [hex, ...], "prev": hex64}
     proofs.json            [{"old_size": m, "new_size": to_seq + 1, "proof": [hex, ...]}, ...]
     policies/<name>.json   optional policy versions in force
+    clearroom_verify.py    the offline verifier in one file (audit/standalone.py), when given
     README.md              how to verify
     manifest.json          format, origin, range, created_at and the SHA-256 of every other file
 """
@@ -34,6 +35,7 @@ PREFIX = "prefix.json"
 PROOFS = "proofs.json"
 README = "README.md"
 MANIFEST = "manifest.json"
+VERIFIER = "clearroom_verify.py"
 ZERO_HASH = "0" * 64
 
 _CHECKPOINT_NAME = re.compile(r"checkpoints/(0|[1-9][0-9]*)\.txt")
@@ -45,13 +47,31 @@ README_TEXT = """\
 # Clearroom audit export
 
 This bundle holds a contiguous range of Clearroom's append-only audit log and the signed
-checkpoints (Merkle tree heads) that commit to it. Check it offline, trusting nothing in it:
+checkpoints (Merkle tree heads) that commit to it. Check it offline, trusting nothing in it
+but the forum key you obtained yourself.
 
-    python -m audit.verify BUNDLE.zip --key FORUM_KEY.pub [--since OLD_CHECKPOINT.txt]
+## Verify it
 
-`--key` is the forum's verifier key (`<name>+<key id>+<key>`) that you obtained separately; the
-verifier never takes a key from the bundle. `--since` is a checkpoint from an earlier export;
-the verifier then proves that this bundle's history extends it without rewriting anything.
+You need Python 3.11 or later and the `cryptography` package (`pip install cryptography`),
+nothing else. From the folder that holds the bundle and the key, unpack the bundle's verifier
+and run it on the bundle:
+
+    python -m zipfile -e BUNDLE.zip BUNDLE-files
+    python BUNDLE-files/clearroom_verify.py BUNDLE.zip --key FORUM_KEY.pub
+
+(`BUNDLE.zip`: this file's name; add `--since OLD_CHECKPOINT.txt` to prove that this bundle
+extends a checkpoint from an earlier export.) `--key` is the forum's verifier key
+(`<name>+<key id>+<key>`) that you obtained separately; the verifier never takes a key from the
+bundle. `--since` is a checkpoint you already hold; the verifier then proves that this
+bundle's history extends it without rewriting anything.
+
+`clearroom_verify.py` is plain Python: the verifier's modules of Clearroom (`audit/canonical.py`,
+`merkle.py`, `signed_note.py`, `bundle.py`, `verify.py`), verbatim, in one file. It came with
+the bundle, so it is only as trustworthy as what you check it against: read it, or compare its
+SHA-256 (listed in `manifest.json`) with the file your own copy of Clearroom builds, or run your
+own copy instead: `clearroom-verify BUNDLE.zip --key FORUM_KEY.pub` (installed with Clearroom)
+or `python -m audit.verify BUNDLE.zip --key FORUM_KEY.pub` in a checkout. All three are the
+same code and give the same verdict.
 
 ## Files
 
@@ -63,6 +83,7 @@ the verifier then proves that this bundle's history extends it without rewriting
   leaves and the hash of the leaf before the range, so roots can still be recomputed.
 - `proofs.json`: RFC 9162 consistency proofs from checkpoints you already hold to the last one.
 - `policies/`: the policy versions in force, for reference.
+- `clearroom_verify.py`: the offline verifier, in one file.
 - `manifest.json`: the SHA-256 of every other file.
 
 ## Exit status
@@ -106,11 +127,13 @@ def build_bundle(
     proofs: list[dict[str, Any]],
     extra_files: dict[str, bytes],
     created_at: str,
+    verifier: bytes | None = None,
 ) -> BundleSummary:
     """Write an export bundle of ``leaves`` (seq ``from_seq`` onward) to ``out``.
 
     Leaves are streamed straight into the zip, so the iterable may be a database cursor over
-    millions of rows. A path is removed again if the bundle turns out invalid.
+    millions of rows. A path is removed again if the bundle turns out invalid. ``verifier``:
+    the single-file verifier to ship (``audit.standalone.verifier_source()``).
     """
     if prefix_frontier.size != from_seq or from_seq < 0:
         raise BundleError("the prefix frontier must cover exactly the leaves before from_seq")
@@ -129,7 +152,7 @@ def build_bundle(
         with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             return _write(
                 zf, origin, leaves, from_seq, prefix_frontier, prefix_prev, by_size, proofs,
-                extra_files, created_at,
+                extra_files, created_at, verifier,
             )  # fmt: skip
     except BaseException:
         if isinstance(out, str | os.PathLike):
@@ -148,6 +171,7 @@ def _write(
     proofs: list[dict[str, Any]],
     extra_files: dict[str, bytes],
     created_at: str,
+    verifier: bytes | None,
 ) -> BundleSummary:
     files: dict[str, str] = {}
     digest = hashlib.sha256()
@@ -185,6 +209,8 @@ def _write(
     put(PROOFS, canonicalize(proofs))
     for name in sorted(extra_files):
         put(name, extra_files[name])
+    if verifier is not None:
+        put(VERIFIER, verifier)
     put(README, README_TEXT.encode())
     manifest = {
         "format": FORMAT,

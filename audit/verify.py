@@ -1,7 +1,9 @@
-"""Verify a Clearroom audit export offline: ``python -m audit.verify BUNDLE --key PUBKEY``.
+"""Verify a Clearroom audit export offline: ``clearroom-verify BUNDLE --key PUBKEY``.
 
-Needs only the standard library and ``cryptography``, and trusts only the key the regulator
-passes with ``--key``. Exit status: 0 verified, 1 verification failed, 2 usage or unreadable
+The same verifier runs as ``python -m audit.verify`` in a checkout and as the single file
+``clearroom_verify.py`` every export bundle ships (``audit/standalone.py``). Needs only the
+standard library and ``cryptography``, and trusts only the key the regulator passes with
+``--key``. Exit status: 0 verified, 1 verification failed, 2 usage or unreadable
 file.
 """
 
@@ -416,7 +418,7 @@ def _verify(bundle: Bundle, verifier: Verifier, since_text: str | None, report: 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line verifier and return its exit status."""
     parser = argparse.ArgumentParser(
-        prog="python -m audit.verify", description="Verify a Clearroom audit export offline."
+        prog="clearroom-verify", description="Verify a Clearroom audit export offline."
     )
     parser.add_argument("bundle", help="the export bundle (.zip)")
     parser.add_argument("--key", required=True, help="the forum's verifier key file")

@@ -27,6 +27,8 @@ from datetime import timedelta
 
 SUBMITTER = "bench-submitter"
 READER = "bench-reader"
+# The reader's password, for the HTTP Basic page reads (hashed with the default PBKDF2 hasher).
+READER_PASSWORD = "bench-reader-passphrase-2026"
 REVIEWER_PREFIX = "bench-legal-"
 MEMBER = "northwind"
 READER_ORG = "halcyon"
@@ -53,14 +55,14 @@ def setup(database_url: str, var_dir: str) -> None:
     demo.seed()
 
 
-def _member(username: str, org_slug: str, role: str):
+def _member(username: str, org_slug: str, role: str, password: str | None = None):
     from django.contrib.auth import get_user_model
 
     from audit.actors import SYSTEM
     from governance.models import Organization
     from governance.services.accounts import membership_create
 
-    user = get_user_model().objects.create_user(username=username, password=None)
+    user = get_user_model().objects.create_user(username=username, password=password)
     membership_create(
         actor=SYSTEM, user=user, organization=Organization.objects.get(slug=org_slug), role=role
     )
@@ -86,7 +88,7 @@ def create_clients(reviewers: int) -> dict:
     from sharing.services.publication import marking_acknowledge
 
     submitter = _member(SUBMITTER, MEMBER, Role.ANALYST)
-    reader = _member(READER, READER_ORG, Role.ANALYST)
+    reader = _member(READER, READER_ORG, Role.ANALYST, password=READER_PASSWORD)
     for marking in ("TLP:AMBER", "TLP:AMBER+STRICT", "PAP:GREEN", "PAP:AMBER"):
         marking_acknowledge(actor=reader, marking=marking)
     reviewer_tokens = [

@@ -15,7 +15,9 @@ Sizes come from the environment (defaults fit `make bench` in under 15 minutes o
     BENCH_REVIEW_TASKS=10000      open review tasks
     BENCH_REVIEWERS=16            concurrent reviewers claiming
     BENCH_GUNICORN_WORKERS=4      Clearroom web workers;  BENCH_CELERY_CONCURRENCY=2
-    BENCH_ONLY=read,ingest,...    run only some parts (discovery, read, ingest, review, raw, audit)
+    BENCH_AUTH_REQUESTS=200       sequential page reads per TAXII authentication method
+    BENCH_ONLY=read,ingest,...    run only some parts (discovery, read, auth, ingest, review, raw,
+                                  audit)
     BENCH_DATABASE=clearroom_bench  the database the suite creates and drops
 
 The audit part runs in a child process (`benchmarks.audit_perf`) on its own database.
@@ -54,7 +56,8 @@ REVIEW_TASKS = int(os.environ.get("BENCH_REVIEW_TASKS", "10000"))
 REVIEWERS = int(os.environ.get("BENCH_REVIEWERS", "16"))
 GUNICORN_WORKERS = os.environ.get("BENCH_GUNICORN_WORKERS", "4")
 CELERY_CONCURRENCY = os.environ.get("BENCH_CELERY_CONCURRENCY", "2")
-PARTS = ("discovery", "read", "ingest", "review", "raw", "audit")
+AUTH_REQUESTS = int(os.environ.get("BENCH_AUTH_REQUESTS", "200"))
+PARTS = ("discovery", "read", "auth", "ingest", "review", "raw", "audit")
 ONLY = [p for p in os.environ.get("BENCH_ONLY", ",".join(PARTS)).split(",") if p]
 DB = os.environ.get("BENCH_DATABASE", "clearroom_bench")
 EPOCH = "2000-01-01T00:00:00.000Z"
@@ -251,6 +254,41 @@ def part_read(report: Report, clearroom: Server, reader_collection: str) -> None
                   at_least=False, unit="x")  # fmt: skip
 
 
+def part_auth(report: Report, clearroom: Server, reader_collection: str, token: str) -> None:
+    """A TAXII page of 100 read with each way a machine client may authenticate (issue 16)."""
+    import base64
+
+    from benchmarks import clearroom_side
+
+    print(f"\nAuthentication: GET page of 100, {AUTH_REQUESTS} sequential requests (keep-alive)")
+    if "read" not in ONLY:
+        clearroom_side.load_published(1000, start=0)
+
+    def basic(username: str, password: str) -> dict[str, str]:
+        raw = base64.b64encode(f"{username}:{password}".encode()).decode()
+        return {"Authorization": f"Basic {raw}"}
+
+    methods = {
+        "bearer": ("Bearer token", {"Authorization": f"Bearer {token}"}),
+        "basic_password": (
+            "Basic username:password",
+            basic(clearroom_side.READER, clearroom_side.READER_PASSWORD),
+        ),
+        "basic_token": ("Basic with the token as password", basic(clearroom_side.READER, token)),
+    }
+    p50 = {}
+    for key, (label, headers) in methods.items():
+        server = Server(clearroom.name, clearroom.discovery, clearroom.api_root, headers)
+        url = f"{server.objects_url(reader_collection)}?limit=100&added_after={EPOCH}"
+        lat = first_byte(server, url, requests_count=AUTH_REQUESTS)
+        p50[key] = lat.pct(50) * 1000
+        report.add(f"auth.{key}.p50_ms", p50[key], f"clearroom: page of 100, {label}, p50", "ms")
+        report.add(f"auth.{key}.p99_ms", lat.pct(99) * 1000,
+                   f"clearroom: page of 100, {label}, p99", "ms")  # fmt: skip
+    report.target("page read: Basic (password) p50 / Bearer p50",
+                  p50["basic_password"] / p50["bearer"], 2, at_least=False, unit="x")  # fmt: skip
+
+
 def _ingest_runs(server: Server, collection: str, kind: str, envelope: int, count: int,
                  tag: str) -> dict:  # fmt: skip
     from benchmarks.dataset import stix_objects
@@ -438,7 +476,9 @@ def main(argv: list[str] | None = None) -> int:
     report = Report()
     print(f"Clearroom benchmark suite (parts: {', '.join(ONLY)})", flush=True)
     try:
-        need_server = any(p in ONLY for p in ("discovery", "read", "ingest", "review", "raw"))
+        need_server = any(
+            p in ONLY for p in ("discovery", "read", "auth", "ingest", "review", "raw")
+        )
         if need_server:
             from benchmarks import clearroom_side
 
@@ -455,6 +495,9 @@ def main(argv: list[str] | None = None) -> int:
                 harness.stop(process)
             if "read" in ONLY:
                 part_read(report, reader, clearroom_side.reader_collection_id())
+            if "auth" in ONLY:
+                part_auth(report, clearroom, clearroom_side.reader_collection_id(),
+                          tokens["reader"])  # fmt: skip
             ingest_found: dict = {}
             if "ingest" in ONLY:
                 ingest_found = part_ingest(

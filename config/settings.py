@@ -49,6 +49,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: any 5xx under /taxii2/, wherever it arose, answers a TAXII error envelope.
+    "sharing.taxii.errors.TaxiiServerErrorMiddleware",
     # First, so that it also sees database errors raised inside the other middleware.
     "config.unavailable.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -85,10 +87,13 @@ TEMPLATES = [
     },
 ]
 
+# Persistent connections outside DEBUG: a new PostgreSQL connection per request cost ~10 ms
+# (issue 16). Health checks drop a connection the server closed before a request reuses it.
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'clearroom.sqlite3'}"),
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0 if DEBUG else 600),
+        conn_health_checks=env_bool("DATABASE_CONN_HEALTH_CHECKS", True),
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -122,6 +127,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_LOCKOUT_CALLABLE = "config.lockout.lockout_response"
 AXES_RESET_ON_SUCCESS = True
+
+# TAXII HTTP Basic: how long a verified username and password is remembered in-process, so a
+# polling client does not pay the password hash on every request (0: never; docs/taxii.md).
+TAXII_CREDENTIAL_CACHE_SECONDS = env_int("TAXII_CREDENTIAL_CACHE_SECONDS", 300)
 
 # Security headers and cookies. Cookies are Secure unless explicitly disabled (plain-http demo).
 SECURE_COOKIES = env_bool("SECURE_COOKIES", not DEBUG)
@@ -221,9 +230,11 @@ CACHES = {
     }
 }
 
-# Celery: with no broker configured (the embedded demo) tasks run eagerly in-process.
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# Celery: with no broker configured (the embedded demo) tasks run eagerly in-process. Celery
+# still opens a producer to serialise an eager task's arguments: the in-memory transport keeps
+# kombu from warning "No hostname was supplied" (it never leaves the process).
+CELERY_TASK_ALWAYS_EAGER = not env_str("CELERY_BROKER_URL")
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or "memory://localhost/"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -289,6 +300,8 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "clearroom@localhost")
 
 # Clearroom's own settings.
 CLEARROOM_FORUM_NAME = env_str("CLEARROOM_FORUM_NAME", "Clearroom forum")
+# The embedded demo (`make run`): the login page lists the public demo logins. DEBUG only.
+CLEARROOM_DEMO = DEBUG and env_bool("CLEARROOM_DEMO", False)
 CLEARROOM_AUDIT_ORIGIN = env_str("CLEARROOM_AUDIT_ORIGIN", "clearroom.example/audit")
 CLEARROOM_AUDIT_SIGNING_KEY_FILE = Path(
     env_str("CLEARROOM_AUDIT_SIGNING_KEY_FILE", str(VAR_DIR / "keys" / "audit_signing_key.pem"))

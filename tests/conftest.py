@@ -32,16 +32,47 @@ def _sql_flush_past_audit_triggers(
 _ORIGINAL_SQL_FLUSH = None
 
 
+def _sqlite_flush_past_audit_triggers(
+    self, style, tables, *, reset_sequences=False, allow_cascade=False
+):
+    """Let the test runner empty the append-only tables of a SQLite test database.
+
+    SQLite has no switch that turns triggers off (PostgreSQL's session_replication_role), so
+    the flush drops the migrations' triggers, empties the tables and installs the same triggers
+    again, all in the flush's one transaction.
+    """
+    statements = _ORIGINAL_SQLITE_FLUSH(
+        self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+    )
+    if not statements:
+        return statements
+    with self.connection.cursor() as cursor:
+        cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
+        triggers = cursor.fetchall()
+    return [
+        *(f'DROP TRIGGER "{name}";' for name, _ in triggers),
+        *statements,
+        *(f"{sql};" for _, sql in triggers),
+    ]
+
+
+_ORIGINAL_SQLITE_FLUSH = None
+
+
 def pytest_configure(config):
     """Install the flush wrapper when Django is in play (pure-module runs skip it)."""
-    global _ORIGINAL_SQL_FLUSH
+    global _ORIGINAL_SQL_FLUSH, _ORIGINAL_SQLITE_FLUSH
     try:
         from django.db.backends.postgresql.operations import DatabaseOperations
+        from django.db.backends.sqlite3.base import DatabaseOperations as SQLiteOperations
     except ImportError:
         return
     if _ORIGINAL_SQL_FLUSH is None:
         _ORIGINAL_SQL_FLUSH = DatabaseOperations.sql_flush
         DatabaseOperations.sql_flush = _sql_flush_past_audit_triggers
+    if _ORIGINAL_SQLITE_FLUSH is None:
+        _ORIGINAL_SQLITE_FLUSH = SQLiteOperations.sql_flush
+        SQLiteOperations.sql_flush = _sqlite_flush_past_audit_triggers
     from django.conf import settings
 
     if settings.configured:

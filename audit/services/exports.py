@@ -22,6 +22,7 @@ from audit.merkle import Frontier, consistency_proof
 from audit.models import AuditCheckpoint, AuditEvent, AuditExport, ExportStatus
 from audit.services.checkpoints import audit_checkpoint_at, checkpoint_note_with_cosignatures
 from audit.services.log import audit_record, format_timestamp, locked_head
+from audit.standalone import verifier_source
 from config.errors import Conflict, NotFound, ValidationFailed
 from config.jobs import enqueue_on_commit
 from governance.permissions import organizations_with, require
@@ -238,6 +239,7 @@ def _build(export: AuditExport, path: Path) -> None:
         proofs=proofs,
         extra_files=bundle_files(start, end),
         created_at=format_timestamp(timezone.now()),
+        verifier=verifier_source(),
     )
 
 

@@ -21,13 +21,8 @@ from sharing.models import (
 VIEW_CODENAME = "view_sharedindicator"
 
 
-def _scope(actor) -> QuerySet[SharedIndicator]:
-    base = SharedIndicator.objects.select_related("indicator_type", "contributor")
-    if is_oversight(actor):
-        return base
-    orgs = organizations_with(actor, Capability.READ_FEED)
-    if not orgs:
-        raise AccessDenied("You are not allowed to read published indicators.")
+def _readable_by(orgs) -> QuerySet:
+    """Return the ids of the indicators the organizations' read grants cover (a subquery)."""
     # The guardian direct foreign-key table decides the audience, in SQL. The permission is
     # matched by id (an init plan), not joined by codename: the join made PostgreSQL expect a
     # handful of permitted rows, hash them all and sort the whole feed on every page.
@@ -36,10 +31,23 @@ def _scope(actor) -> QuerySet[SharedIndicator]:
         .order_by()  # one row; Permission's default ordering only added a sort and SQL to build
         .values("pk")[:1]
     )
-    permitted = SharedIndicatorGroupObjectPermission.objects.filter(
+    return SharedIndicatorGroupObjectPermission.objects.filter(
         group_id__in=[org.group_id for org in orgs], permission_id=Subquery(view_permission)
     ).values("content_object_id")
-    return base.filter(pk__in=permitted, expired_at__isnull=True)
+
+
+def _scope(actor, audience_of: Organization | None = None) -> QuerySet[SharedIndicator]:
+    base = SharedIndicator.objects.select_related("indicator_type", "contributor")
+    if is_oversight(actor):
+        return base if audience_of is None else base.filter(pk__in=_readable_by([audience_of]))
+    orgs = organizations_with(actor, Capability.READ_FEED)
+    if not orgs:
+        raise AccessDenied("You are not allowed to read published indicators.")
+    if audience_of is not None:
+        if audience_of.pk not in {org.pk for org in orgs}:
+            raise AccessDenied("You are not allowed to read this organization's indicators.")
+        orgs = [audience_of]
+    return base.filter(pk__in=_readable_by(orgs), expired_at__isnull=True)
 
 
 def acknowledged_markings(actor) -> set[str]:
@@ -81,18 +89,24 @@ def _acknowledged_only(qs: QuerySet[SharedIndicator], acknowledged: set[str]):
 
 
 def indicator_list(
-    *, actor, filters: dict[str, Any] | None = None, acknowledged: set[str] | None = None
+    *,
+    actor,
+    filters: dict[str, Any] | None = None,
+    acknowledged: set[str] | None = None,
+    audience_of: Organization | None = None,
 ) -> QuerySet[SharedIndicator]:
     """Return the indicators the actor may read under markings they acknowledged, newest first.
 
     Filters: `type` (indicator type key), `tlp`, `published_after` (datetime).
     `acknowledged`: the actor's `acknowledged_markings`, when the caller already read them in
     this request (never from an earlier one: an acknowledgement can change in between).
+    `audience_of`: only what one of the actor's organizations may read (what was published to
+    it and what it contributed: its read grants, `publication.reader_groups`).
     """
     filters = filters or {}
     if acknowledged is None:
         acknowledged = acknowledged_markings(actor)
-    qs = _acknowledged_only(_scope(actor), acknowledged)
+    qs = _acknowledged_only(_scope(actor, audience_of), acknowledged)
     if filters.get("type"):
         qs = qs.filter(indicator_type__key=filters["type"])
     if filters.get("tlp"):

@@ -1,7 +1,10 @@
-"""TAXII authentication: HTTP Basic (username and password) or `Bearer cr_...` API tokens.
+"""TAXII authentication: `Bearer cr_...` API tokens, or HTTP Basic with an API token or the
+user's password as the password.
 
 Sessions are not accepted, so the POST endpoints need no CSRF token and a browser cookie never
-authorises a machine client.
+authorises a machine client. The cost of each is in docs/taxii.md: a token is one indexed
+lookup; a password is checked with its slow hash once, then remembered for a few minutes by
+`credentials.verified_credentials` (in this process only, under a key drawn at start-up).
 """
 
 from __future__ import annotations
@@ -9,10 +12,12 @@ from __future__ import annotations
 import base64
 import binascii
 
+from axes.handlers.proxy import AxesProxyHandler
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
 
-from governance.services import api_token_authenticate
+from governance.services.accounts import TOKEN_PREFIX, api_token_authenticate
+from sharing.taxii.credentials import verified_credentials
 from sharing.taxii.envelope import TaxiiError
 
 CHALLENGE = 'Basic realm="clearroom-taxii", Bearer realm="clearroom-taxii"'
@@ -40,8 +45,27 @@ def taxii_user(request: HttpRequest):
         except (binascii.Error, UnicodeDecodeError):
             raise _unauthorized("Malformed Basic credentials.") from None
         username, sep, password = decoded.partition(":")
-        user = authenticate(request, username=username, password=password) if sep else None
-        if user is None or not user.is_active:
+        if not sep:
+            raise _unauthorized("Malformed Basic credentials.")
+        user = _basic_user(request, username, password)
+        if user is None:
             raise _unauthorized("Wrong username or password.")
         return user
     raise _unauthorized("Use HTTP Basic or an API token (Authorization: Bearer cr_...).")
+
+
+def _basic_user(request: HttpRequest, username: str, password: str):
+    """Return the user of Basic credentials: an API token as the password (the username, when
+    given, must be its owner's), or the user's password."""
+    if password.startswith(TOKEN_PREFIX):
+        token = api_token_authenticate(password)
+        if token is not None:
+            return token.user if username in ("", token.user.get_username()) else None
+    user = verified_credentials.recall(username, password)
+    if user is not None and AxesProxyHandler.is_allowed(request, {"username": username}):
+        return user
+    user = authenticate(request, username=username, password=password)
+    if user is None or not user.is_active:
+        return None
+    verified_credentials.remember(username, password, user)
+    return user

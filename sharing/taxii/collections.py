@@ -14,7 +14,7 @@ import base64
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from django.db.models import Q, QuerySet
@@ -113,10 +113,9 @@ def readable(collection: Collection) -> Collection:
 
 def collection_indicators(*, actor, collection: Collection) -> QuerySet[SharedIndicator]:
     """Return the indicators of a collection, as scoped for the caller by the selector."""
-    queryset = indicator_list(actor=actor, filters={})
-    if collection.organization is not None:
-        org = collection.organization
-        queryset = queryset.filter(Q(audience__contains=[org.slug]) | Q(contributor=org))
+    # An organization's collection is its read grants (its audience and its contributions):
+    # one portable subquery, where a JSON `contains` on `audience` ran on PostgreSQL only.
+    queryset = indicator_list(actor=actor, filters={}, audience_of=collection.organization)
     return queryset.order_by("modified_at", "id")
 
 
@@ -320,9 +319,18 @@ def _uuid_part(stix_id: str) -> str:
     return stix_id.split("--", 1)[-1]
 
 
+def served_moment(moment: datetime) -> datetime:
+    """Return `moment` at the precision TAXII serves it (`date_added`: milliseconds)."""
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
 def _rows(queryset: QuerySet[SharedIndicator], filters: ObjectFilters) -> Iterator[PageRow]:
     if filters.added_after is not None:
-        queryset = queryset.filter(modified_at__gt=filters.added_after)
+        # Strictly after at the precision served: an object whose `date_added` (milliseconds)
+        # equals `added_after` was already delivered, even if it was stored with microseconds.
+        # So a client that polls with the last X-TAXII-Date-Added-Last never gets it again.
+        first_later = served_moment(filters.added_after) + timedelta(milliseconds=1)
+        queryset = queryset.filter(modified_at__gte=first_later)
     if filters.ids:
         queryset = queryset.filter(stix_id__in=[f"indicator--{_uuid_part(i)}" for i in filters.ids])
     queryset = queryset.values_list(*_PAGE_COLUMNS)
@@ -374,10 +382,26 @@ def object_page(
             continue
         if paged and len(items) == filters.limit:
             more = True
+            _end_on_a_served_moment(items, following=indicator)
             break
         items.append((indicator, obj))
     next_token = encode_next(items[-1][0]) if more and items else None
     return ObjectPage(items=items, more=more, next=next_token)
+
+
+def _end_on_a_served_moment(items: list[tuple[PageRow, dict]], *, following: PageRow) -> None:
+    """Drop the page's last objects that share their served `date_added` with the first object
+    left for the next page, unless that empties the page.
+
+    A client may resume with `added_after` = the page's X-TAXII-Date-Added-Last instead of
+    `next`; objects after that moment are then all still to come, none skipped.
+    """
+    boundary = served_moment(following.modified_at)
+    keep = len(items)
+    while keep and served_moment(items[keep - 1][0].modified_at) == boundary:
+        keep -= 1
+    if keep:
+        del items[keep:]
 
 
 def date_added(indicator: SharedIndicator | PageRow) -> str:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shlex
+import sys
+import zipfile
 from pathlib import Path
 
 from django.db import transaction
@@ -31,3 +34,18 @@ def cosigner(name: str = "authority.example/witness"):
     """Return a regulator's cosigner private key and its verifier key text (type 0x04)."""
     pem, text = generate_signer_key(name, ALG_COSIGNATURE_V1)
     return load_private_key(pem), text
+
+
+def readme_commands(bundle: Path, key_name: str) -> list[list[str]]:
+    """Return the verify commands of `bundle`'s README, for that bundle (run from its folder)
+    and the key file `key_name` beside it, with this test's Python."""
+    with zipfile.ZipFile(bundle) as zf:
+        readme = zf.read("README.md").decode()
+    section = readme.split("## Verify it", 1)[1].split("##", 1)[0]
+    lines = [line.strip() for line in section.splitlines() if line.startswith("    python ")]
+    assert len(lines) == 2, lines
+    commands = []
+    for line in lines:
+        line = line.replace("BUNDLE", bundle.stem).replace("FORUM_KEY.pub", key_name)
+        commands.append([sys.executable, *shlex.split(line)[1:]])
+    return commands
