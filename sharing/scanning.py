@@ -522,8 +522,13 @@ _ZERO_RUN_RE = re.compile("0+")
 _CURRENCY_SIGNS = frozenset("$€£¥")
 
 
+LONG_TOKEN = 32  # longer tokens are hashes, keys, URLs and other blobs: one class, "<long>"
+
+
 def canonical(token: str) -> str:
     """Return the word class of a raw token: runs of digits are one "0", number words "0"..."""
+    if len(token) > LONG_TOKEN:
+        return "<long>"
     if "0" in token:
         token = _ZERO_RUN_RE.sub("0", token)
     return _CANON.get(token, token)
@@ -639,7 +644,7 @@ def features(words: Sequence[str]) -> dict[str, float]:
 _MODEL_PATH = Path(__file__).with_name("scanner_model.json")
 _MODEL_BYTES = _MODEL_PATH.read_bytes()
 _MODEL: dict[str, Any] = json.loads(_MODEL_BYTES)
-FEATURES_VERSION = 4  # bump when tokens or features change: the model must then be retrained
+FEATURES_VERSION = 5  # bump when tokens or features change: the model must then be retrained
 # A model trained on other features must not score: `scan` refuses until it is retrained (the
 # training script still imports this module for its features).
 MODEL_CURRENT: bool = (
@@ -681,8 +686,7 @@ class _Memo(dict):
 
 
 def _token_weight(token: str) -> float:
-    get = _B_WEIGHTS.get
-    return sum(get(gram, 0.0) for gram in token_features(token))
+    return sum(map(_B_WEIGHTS.get, token_features(token), repeat(0.0)))
 
 
 def _token_category(token: str) -> list[float]:
