@@ -851,8 +851,6 @@ def _sentence_finding(
         return None
     if spans is not None:
         start, end = spans[start][0], spans[end - 1][1]
-    if end < len(text) and text[end] in ".!?":
-        end += 1
     bits = reduce(or_, map(_TOKEN_SIGNALS.__getitem__, words), 0)
     scale = 1 / _norm(words)
     category = _category(words, bits, scale)
