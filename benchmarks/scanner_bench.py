@@ -5,7 +5,8 @@ Notes are built the way analysts write them: 3 to 8 lines of the training corpus
 six a sensitive statement, the rest threat-intelligence prose (counts, dates, durations,
 illicit-market prices). Half the notes
 warm the per-token memo a long-running process builds up; the figure is measured on the other
-half, so tokens never seen before are part of it. Cold (empty memo) is reported beside it.
+half, so tokens never seen before are part of it (the target is checked on this one). Beside
+it: every token already seen (steady state), an empty memo (cold), and clean notes alone.
 One thread, CPU time (so other load on the machine does not count); the best of
 BENCH_SCANNER_ROUNDS rounds.
 
@@ -29,8 +30,9 @@ ROUNDS = int(os.environ.get("BENCH_SCANNER_ROUNDS", "5"))
 SEED = 15
 
 
-def notes(count: int = NOTES) -> list[str]:
-    """Return `count` realistic mixed notes (deterministic)."""
+def notes(count: int = NOTES, sensitive_share: float = 1 / 6) -> list[str]:
+    """Return `count` realistic notes (deterministic), `sensitive_share` of their lines
+    sensitive."""
     with open(CORPUS, encoding="utf-8") as handle:
         records = [json.loads(line) for line in handle if line.strip()]
     by_lang: dict[str, tuple[list[str], list[str]]] = {}
@@ -45,7 +47,7 @@ def notes(count: int = NOTES) -> list[str]:
     for _ in range(count):
         sensitive, clean = by_lang[rng.choices(langs, weights)[0]]
         lines = [
-            rng.choice(sensitive) if rng.random() < 1 / 6 else rng.choice(clean)
+            rng.choice(sensitive) if rng.random() < sensitive_share else rng.choice(clean)
             for _ in range(rng.randint(3, 8))
         ]
         out.append(rng.choice((" ", "\n")).join(lines))
@@ -70,28 +72,51 @@ def _timed(texts: list[str]) -> float:
     return time.process_time() - started
 
 
-def measure() -> dict[str, tuple[float, str, str]]:
-    """Return the figures: µs per 1,000 characters (warm memo and cold), flagged share."""
-    texts = notes()
-    warm, measured = texts[::2], texts[1::2]
-    chars = sum(map(len, measured))
-    flagged = sum(1 for t in measured if scanning.scan(t))
-    cold = min(_clear_memo() or _timed(measured) for _ in range(ROUNDS))
+def _per_1000(seconds: float, texts: list[str]) -> float:
+    return 1e6 * seconds / (sum(map(len, texts)) / 1000)
+
+
+def _warm_then_timed(warm: list[str], measured: list[str]) -> float:
     best = float("inf")
     for _ in range(ROUNDS):
         _clear_memo()
         _timed(warm)
         best = min(best, _timed(measured))
-    per_k = 1e6 * best / (chars / 1000)
-    cold_per_k = 1e6 * cold / (chars / 1000)
+    return best
+
+
+def measure() -> dict[str, tuple[float, str, str]]:
+    """Return the figures: µs per 1,000 characters (memo warmed elsewhere, on the same notes,
+    empty; clean notes alone), and the share of notes flagged."""
+    texts = notes()
+    warm, measured = texts[::2], texts[1::2]
+    chars = sum(map(len, measured))
+    flagged = sum(1 for t in measured if scanning.scan(t))
+    cold = min(_clear_memo() or _timed(measured) for _ in range(ROUNDS))
+    steady = _warm_then_timed(measured, measured)
+    clean = notes(sensitive_share=0.0)
     ascii_share = sum(len(t) for t in measured if t.isascii()) / chars
     return {
         "us_per_1000_chars": (
-            per_k,
+            _per_1000(_warm_then_timed(warm, measured), measured),
             "scan cost per 1,000 characters (memo warmed on other notes)",
             "µs",
         ),
-        "us_per_1000_chars_cold": (cold_per_k, "scan cost per 1,000 characters, empty memo", "µs"),
+        "us_per_1000_chars_steady": (
+            _per_1000(steady, measured),
+            "scan cost per 1,000 characters, every token already in the memo",
+            "µs",
+        ),
+        "us_per_1000_chars_cold": (
+            _per_1000(cold, measured),
+            "scan cost per 1,000 characters, empty memo",
+            "µs",
+        ),
+        "us_per_1000_chars_clean": (
+            _per_1000(_warm_then_timed(clean[::2], clean[1::2]), clean[1::2]),
+            "the same for clean notes only (no sensitive line; memo warmed on others)",
+            "µs",
+        ),
         "notes": (
             len(measured),
             f"notes measured ({chars:,} characters, {ascii_share:.0%} in ASCII-only notes)",
