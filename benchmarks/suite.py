@@ -17,10 +17,11 @@ Sizes come from the environment (defaults fit `make bench` in under 15 minutes o
     BENCH_GUNICORN_WORKERS=4      Clearroom web workers;  BENCH_CELERY_CONCURRENCY=2
     BENCH_AUTH_REQUESTS=200       sequential page reads per TAXII authentication method
     BENCH_ONLY=read,ingest,...    run only some parts (discovery, read, auth, ingest, review, raw,
-                                  audit)
+                                  audit, scanner)
     BENCH_DATABASE=clearroom_bench  the database the suite creates and drops
 
-The audit part runs in a child process (`benchmarks.audit_perf`) on its own database.
+The audit part runs in a child process (`benchmarks.audit_perf`) on its own database; the scanner
+part in a child process too (`benchmarks.scanner_bench`, pure Python, no database).
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ REVIEWERS = int(os.environ.get("BENCH_REVIEWERS", "16"))
 GUNICORN_WORKERS = os.environ.get("BENCH_GUNICORN_WORKERS", "4")
 CELERY_CONCURRENCY = os.environ.get("BENCH_CELERY_CONCURRENCY", "2")
 AUTH_REQUESTS = int(os.environ.get("BENCH_AUTH_REQUESTS", "200"))
-PARTS = ("discovery", "read", "auth", "ingest", "review", "raw", "audit")
+PARTS = ("discovery", "read", "auth", "ingest", "review", "raw", "audit", "scanner")
 ONLY = [p for p in os.environ.get("BENCH_ONLY", ",".join(PARTS)).split(",") if p]
 DB = os.environ.get("BENCH_DATABASE", "clearroom_bench")
 EPOCH = "2000-01-01T00:00:00.000Z"
@@ -462,6 +463,19 @@ def part_audit(report: Report) -> None:
                   1 / 3, at_least=True, unit="")  # fmt: skip
 
 
+def part_scanner(report: Report) -> None:
+    print("\nSensitive-content scanner (child process, CPU time of one thread)")
+    out = harness.BENCH_DIR / "scanner.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run([harness.PY, "-m", "benchmarks.scanner_bench", str(out)], cwd=harness.ROOT,
+                   env=harness.python_env(), check=True)  # fmt: skip
+    figures = json.loads(out.read_text())
+    for key, (value, label, unit) in figures.items():
+        report.add(f"scanner.{key}", value, label, unit)
+    report.target("scanner cost per 1,000 characters of free text",
+                  figures["us_per_1000_chars"][0], 50, at_least=False, unit="µs")  # fmt: skip
+
+
 # --------------------------------------------------------------------------------------------
 
 
@@ -520,6 +534,8 @@ def main(argv: list[str] | None = None) -> int:
             harness.cleanup()
         if "audit" in ONLY:
             part_audit(report)
+        if "scanner" in ONLY:
+            part_scanner(report)
     finally:
         harness.cleanup()
     total = time.perf_counter() - started

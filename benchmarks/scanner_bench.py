@@ -1,0 +1,142 @@
+"""Scanner benchmark: cost of `sharing.scanning.scan` per 1,000 characters of free text.
+
+Notes are built the way analysts write them: 3 to 8 lines of the training corpus in one language
+(English, French or German, in the corpus's proportions) joined into one text, about one line in
+six a sensitive statement, the rest threat-intelligence prose (counts, dates, durations,
+illicit-market prices). Half the notes
+warm the per-token memo a long-running process builds up; the figure is measured on the other
+half, so tokens never seen before are part of it (the target is checked on this one). Beside
+it: every token already seen (steady state), an empty memo (cold), and clean notes alone.
+One thread, CPU time (so other load on the machine does not count); the best of
+BENCH_SCANNER_ROUNDS rounds.
+
+    python -m benchmarks scanner      (also part `scanner` of `make bench`)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+from sharing import scanning
+
+CORPUS = Path(__file__).resolve().parent.parent / "sharing" / "scanner_corpus" / "train.jsonl"
+NOTES = int(os.environ.get("BENCH_SCANNER_NOTES", "2000"))
+ROUNDS = int(os.environ.get("BENCH_SCANNER_ROUNDS", "5"))
+SEED = 15
+
+
+def notes(count: int = NOTES, sensitive_share: float = 1 / 6) -> list[str]:
+    """Return `count` realistic notes (deterministic), `sensitive_share` of their lines
+    sensitive."""
+    with open(CORPUS, encoding="utf-8") as handle:
+        records = [json.loads(line) for line in handle if line.strip()]
+    by_lang: dict[str, tuple[list[str], list[str]]] = {}
+    for r in records:
+        by_lang.setdefault(r.get("lang", "en"), ([], []))[0 if r["sensitive"] else 1].append(
+            r["text"]
+        )
+    langs = sorted(by_lang)
+    weights = [sum(map(len, by_lang[lang])) for lang in langs]
+    rng = random.Random(SEED)
+    out = []
+    for _ in range(count):
+        sensitive, clean = by_lang[rng.choices(langs, weights)[0]]
+        lines = [
+            rng.choice(sensitive) if rng.random() < sensitive_share else rng.choice(clean)
+            for _ in range(rng.randint(3, 8))
+        ]
+        out.append(rng.choice((" ", "\n")).join(lines))
+    return out
+
+
+def _clear_memo() -> None:
+    for memo in (
+        scanning._TOKEN_WEIGHT,
+        scanning._TOKEN_CATEGORY,
+        scanning._TOKEN_SIGNALS,
+        scanning._SIGNALS_WEIGHT,
+    ):
+        memo.clear()
+
+
+def _timed(texts: list[str]) -> float:
+    """Return the CPU time of scanning `texts` (one thread: the time of one core)."""
+    started = time.process_time()
+    for text in texts:
+        scanning.scan(text)
+    return time.process_time() - started
+
+
+def _per_1000(seconds: float, texts: list[str]) -> float:
+    return 1e6 * seconds / (sum(map(len, texts)) / 1000)
+
+
+def _warm_then_timed(warm: list[str], measured: list[str]) -> float:
+    best = float("inf")
+    for _ in range(ROUNDS):
+        _clear_memo()
+        _timed(warm)
+        best = min(best, _timed(measured))
+    return best
+
+
+def measure() -> dict[str, tuple[float, str, str]]:
+    """Return the figures: µs per 1,000 characters (memo warmed elsewhere, on the same notes,
+    empty; clean notes alone), and the share of notes flagged."""
+    texts = notes()
+    warm, measured = texts[::2], texts[1::2]
+    chars = sum(map(len, measured))
+    flagged = sum(1 for t in measured if scanning.scan(t))
+    cold = min(_clear_memo() or _timed(measured) for _ in range(ROUNDS))
+    steady = _warm_then_timed(measured, measured)
+    clean = notes(sensitive_share=0.0)
+    ascii_share = sum(len(t) for t in measured if t.isascii()) / chars
+    return {
+        "us_per_1000_chars": (
+            _per_1000(_warm_then_timed(warm, measured), measured),
+            "scan cost per 1,000 characters (memo warmed on other notes)",
+            "µs",
+        ),
+        "us_per_1000_chars_steady": (
+            _per_1000(steady, measured),
+            "scan cost per 1,000 characters, every token already in the memo",
+            "µs",
+        ),
+        "us_per_1000_chars_cold": (
+            _per_1000(cold, measured),
+            "scan cost per 1,000 characters, empty memo",
+            "µs",
+        ),
+        "us_per_1000_chars_clean": (
+            _per_1000(_warm_then_timed(clean[::2], clean[1::2]), clean[1::2]),
+            "the same for clean notes only (no sensitive line; memo warmed on others)",
+            "µs",
+        ),
+        "notes": (
+            len(measured),
+            f"notes measured ({chars:,} characters, {ascii_share:.0%} in ASCII-only notes)",
+            "",
+        ),
+        "flagged_share": (flagged / len(measured), "share of notes with at least one finding", ""),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Print the figures; with a path argument, also write them there as JSON (the suite)."""
+    args = argv or []
+    print(f"detector {scanning.DETECTOR_VERSION}")
+    figures = measure()
+    for value, label, unit in figures.values():
+        shown = f"{value:,.3f}" if isinstance(value, float) else f"{value:,}"
+        print(f"  {label:<72} {shown:>10} {unit}")
+    if args:
+        Path(args[0]).write_text(json.dumps(figures, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
