@@ -14,7 +14,7 @@ from config.errors import ValidationFailed
 from governance.models import Organization
 from sharing import lifecycle
 from sharing.models import CorrelationToken, ReviewTask, SharedIndicator, Submission
-from sharing.services import intake_batch
+from sharing.services import intake_batch, intake_write
 from sharing.services.intake import submission_create
 from sharing.services.intake_batch import IntakeItem, submission_create_many
 from sharing.services.publication import indicator_recipients, notify_recipients_batch
@@ -269,7 +269,7 @@ def test_a_database_error_mid_batch_leaves_no_submission_and_no_event(
     def fail(indicators):
         raise DatabaseError("simulated failure after the submissions were inserted")
 
-    monkeypatch.setattr(intake_batch, "correlation_index_published", fail)
+    monkeypatch.setattr(intake_write, "correlation_index_published", fail)
     with pytest.raises(DatabaseError):
         submission_create_many(
             actor=users["analyst"],
