@@ -15,14 +15,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit import actions
-from audit.services import audit_record
+from audit.services.log import audit_record
 from config.errors import Conflict, NotFound, ValidationFailed
 from governance.core.canonical import canonical_sha256
 from governance.indicator_schema import validate_payload
 from governance.models import IndicatorType, Organization
 from governance.permissions import organizations_with, require
 from governance.roles import Capability
-from governance.selectors import EffectiveRule, effective_rule, member_org_slugs
+from governance.selectors.policy import EffectiveRule, effective_rule, member_org_slugs
 from sharing import lifecycle, scanning
 from sharing.keys import pseudonym_key
 from sharing.models import (
@@ -392,22 +392,7 @@ def submission_preview(
     check_schema(itype, payload)
     rule, reason = effective_rule(organization=organization, indicator_type=itype)
     if rule is None:
-        return {
-            "indicator_type": itype.key,
-            "refused": True,
-            "refusal_reason": reason,
-            "redacted_payload": {},
-            "redaction_report": [],
-            "flags": [],
-            "audience": [],
-            "tlp": "",
-            "pap": "",
-            "anonymize_contributor": False,
-            "review_stages": [],
-            "held_for_review": "",
-            "policy_version": None,
-            "recipients": [],
-        }
+        return _refused_preview(itype, reason)
     outcome = apply_policy(
         organization=organization, indicator_type=itype, payload=payload, rule=rule
     )
@@ -421,27 +406,6 @@ def submission_preview(
         fields=itype.fields,
     )
     anonymous = bool(policy.get("anonymize_contributor", False))
-    contributor = "anonymous member" if anonymous else organization.name
-    recipients = [
-        {
-            "audience": "Recipient members",
-            "organizations": outcome.audience,
-            "receives": "redacted payload",
-            "contributor_shown_as": contributor,
-        },
-        {
-            "audience": "Forum secretariat",
-            "organizations": [],
-            "receives": "original in forum review, redacted payload once published",
-            "contributor_shown_as": organization.name,
-        },
-        {
-            "audience": "Regulators",
-            "organizations": [],
-            "receives": "redacted payload, redaction report and content hashes",
-            "contributor_shown_as": organization.name,
-        },
-    ]
     return {
         "indicator_type": itype.key,
         "refused": False,
@@ -456,8 +420,54 @@ def submission_preview(
         "review_stages": [Stage.ORIGIN.value] if held else stages,
         "held_for_review": held,
         "policy_version": rule.policy_version.number,
-        "recipients": recipients,
+        "recipients": _preview_recipients(organization, outcome.audience, anonymous=anonymous),
     }
+
+
+def _refused_preview(itype: IndicatorType, reason: str) -> dict[str, Any]:
+    """Return the preview of a payload the policy refuses: the reason, nothing to receive."""
+    return {
+        "indicator_type": itype.key,
+        "refused": True,
+        "refusal_reason": reason,
+        "redacted_payload": {},
+        "redaction_report": [],
+        "flags": [],
+        "audience": [],
+        "tlp": "",
+        "pap": "",
+        "anonymize_contributor": False,
+        "review_stages": [],
+        "held_for_review": "",
+        "policy_version": None,
+        "recipients": [],
+    }
+
+
+def _preview_recipients(
+    organization: Organization, audience: list[str], *, anonymous: bool
+) -> list[dict[str, Any]]:
+    """Return who receives what of a previewed payload, and how its contributor is shown."""
+    return [
+        {
+            "audience": "Recipient members",
+            "organizations": audience,
+            "receives": "redacted payload",
+            "contributor_shown_as": "anonymous member" if anonymous else organization.name,
+        },
+        {
+            "audience": "Forum secretariat",
+            "organizations": [],
+            "receives": "original in forum review, redacted payload once published",
+            "contributor_shown_as": organization.name,
+        },
+        {
+            "audience": "Regulators",
+            "organizations": [],
+            "receives": "redacted payload, redaction report and content hashes",
+            "contributor_shown_as": organization.name,
+        },
+    ]
 
 
 def _locked_own(actor, submission: Submission) -> Submission:

@@ -89,7 +89,7 @@ def plan_accepted(
 
 def plan_review(*, submission: Submission, now, queue_for: QueueFor) -> IntakePlan:
     """Return the plan of putting a submitted or resubmitted submission in review (or
-    auto-publishing it): the rows and events `review_start` writes."""
+    auto-publishing it), as intake and resubmission start a review round."""
     stages = review.review_stages_for(submission)
     tasks = review.new_review_tasks(submission, stages, now, queue_for)
     plan = IntakePlan(submission)

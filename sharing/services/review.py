@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from audit import actions
-from audit.services import audit_record
+from audit.services.log import audit_record
 from config.errors import AccessDenied, Conflict, ValidationFailed
 from config.jobs import enqueue_on_commit
 from governance import policy_language
