@@ -248,7 +248,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     "audit-checkpoint": {"task": "audit.tasks.audit_checkpoint_task", "schedule": 5 * 60},
     "sharing-correlation-reindex": {
-        "task": "sharing.tasks_insights.correlation_reindex_task",
+        "task": "sharing.tasks.correlation_reindex_task",
         "schedule": 3600,
     },
 }

@@ -8,7 +8,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 api_patterns = [
     path("", include("governance.api.urls")),
     path("", include("sharing.api.urls")),
-    path("", include("sharing.api.urls_export")),
     path("audit/", include("audit.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
