@@ -3,6 +3,9 @@
 Order of checks, so that bad input leaves nothing behind: permission, payload limits,
 idempotency, indicator type, schema validation, then the policy. A refusal by policy is kept
 (state `refused`, reason and audit event); everything before it writes nothing.
+
+An object that passed the checks becomes a plan (`submission_plan`, `intake_plan`): what it
+leaves behind, built the same way for one object and for a batch; `intake_write` writes it.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""Review and publication fixtures and helpers: policies with chosen audiences, submissions in
-review, published indicators.
+"""Sharing fixtures and helpers: sample payloads, policies with chosen audiences, submissions
+in review, published indicators.
 
 A pytest plugin (`pytest_plugins` in tests/conftest.py): test modules use its fixtures by name
 and import only its plain helpers.
@@ -24,6 +24,13 @@ ACCOUNT_CLUSTER = {
     "analyst_notes": "Scripted signups through one relay.",
 }
 PRICE_SENTENCE = "We charge $4 per million tokens on our enterprise plan."
+
+PROXY_SERVICE = {
+    "service_name": "KeyBazaar",
+    "domain": "keybazaar.example",
+    "service_model": "key-resale",
+    "analyst_notes": "Sells pooled API keys in bulk on a public forum.",
+}
 
 
 def review_rules(*, audience=None, review=None, type_key: str = "account-cluster") -> dict:

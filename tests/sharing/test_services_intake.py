@@ -26,7 +26,7 @@ from sharing.services.intake import (
 )
 from sharing.services.watchlist import watchlist_term_add
 from tests.governance.fixtures import baseline_rules
-from tests.sharing.conftest import PRICE_SENTENCE, PROXY_SERVICE
+from tests.sharing.fixtures import PRICE_SENTENCE, PROXY_SERVICE
 
 
 def counts() -> tuple[int, int, int]:

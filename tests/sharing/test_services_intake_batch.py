@@ -26,7 +26,7 @@ from sharing.services.publication import (
     reader_groups,
 )
 from tests.governance.fixtures import baseline_rules
-from tests.sharing.conftest import ACCOUNT_CLUSTER, PRICE_SENTENCE
+from tests.sharing.fixtures import ACCOUNT_CLUSTER, PRICE_SENTENCE
 
 pytestmark = pytest.mark.django_db
 
