@@ -288,7 +288,7 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60,
     },
     "sharing-correlation-reindex": {
-        "task": "sharing.tasks_insights.correlation_reindex_task",
+        "task": "sharing.tasks.correlation_reindex_task",
         "schedule": 3600,
     },
 }

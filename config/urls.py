@@ -10,7 +10,6 @@ from governance.views.dashboard import LoginView
 api_patterns = [
     path("", include("governance.api.urls")),
     path("", include("sharing.api.urls")),
-    path("", include("sharing.api.urls_export")),
     path("audit/", include("audit.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

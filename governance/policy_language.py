@@ -9,13 +9,11 @@ default: a type that is absent or has `share: false` is not shared, and a field 
 from __future__ import annotations
 
 import copy
-import hashlib
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import jsonschema
-import rfc8785
 import yaml
 
 from governance import field_actions as fa
@@ -232,11 +230,6 @@ def parse_rules_yaml(text: str) -> tuple[dict[str, Any] | None, list[PolicyError
             PolicyError("(yaml)", "the document must be a mapping with an indicator_types key")
         ]
     return document, []
-
-
-def content_hash(rules: Mapping[str, Any]) -> str:
-    """Return the hex SHA-256 of the RFC 8785 canonical JSON of `rules`."""
-    return hashlib.sha256(rfc8785.dumps(rules)).hexdigest()
 
 
 # --- validation ------------------------------------------------------------------------------

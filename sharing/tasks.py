@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from sharing.services import lifecycle_jobs, publication, rescan
-from sharing.tasks_insights import correlation_reindex_task, correlation_rekey_task
-
-# Registered here so a worker that imports `sharing.tasks` knows them too.
-__all__ = ["correlation_reindex_task", "correlation_rekey_task"]
+from audit.actors import SYSTEM
+from sharing.services import correlation, lifecycle_jobs, publication, rescan
 
 
 @shared_task(acks_late=True)
@@ -69,3 +66,15 @@ def detector_rescan_task() -> int:
 def notifications_catch_up_task() -> int:
     """Send the notifications a broker outage left unsent."""
     return publication.notifications_catch_up()
+
+
+@shared_task(acks_late=True)
+def correlation_rekey_task(key_id: str) -> dict:
+    """Re-pseudonymise the correlation index under `key_id` (the current key) after rotation."""
+    return correlation.correlation_rekey(actor=SYSTEM, key_id=key_id)
+
+
+@shared_task(acks_late=True)
+def correlation_reindex_task() -> int:
+    """Rebuild the correlation index from the live indicators; return the rows indexed."""
+    return correlation.correlation_reindex()

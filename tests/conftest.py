@@ -6,7 +6,12 @@ import pytest
 
 # Fixture modules every test directory shares, registered once here instead of re-imported with
 # `noqa` into each directory's conftest.
-pytest_plugins = ["tests.governance.fixtures", "tests.security.fixtures"]
+pytest_plugins = [
+    "tests.governance.fixtures",
+    "tests.security.fixtures",
+    "tests.sharing.fixtures",
+    "tests.sharing.fixtures_correlation",
+]
 
 
 def _sql_flush_past_audit_triggers(

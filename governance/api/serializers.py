@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from governance import indicator_schema, policy_language
 from governance.models import IndicatorType, OrgOverride, PolicyVersion
-from governance.selectors import catalog_fields
+from governance.selectors.catalog import catalog_fields
 
 
 class FieldSpecSerializer(serializers.Serializer):

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from config.errors import AccessDenied, NotFound
 from governance import policy_language
+from governance.core.canonical import canonical_sha256
 from governance.models import (
     IndicatorType,
     Organization,
@@ -66,7 +67,7 @@ def effective_rule(
         version = policy_version_in_force(at=at)
         if version is None:
             return None, "no policy version is in force"
-        if policy_language.content_hash(version.rules) != version.approved_hash:
+        if canonical_sha256(version.rules) != version.approved_hash:
             # The trigger forbids this; if the rules were rewritten anyway, share nothing.
             return None, f"policy v{version.number} no longer matches the hash counsel approved"
     base = policy_language.resolve_rule(version.rules, key)

@@ -17,6 +17,7 @@ from audit import actions
 from audit.services.log import audit_record
 from config.errors import AccessDenied, Conflict, ValidationFailed
 from governance import policy_language
+from governance.core.canonical import canonical_sha256
 from governance.models import (
     IndicatorType,
     Organization,
@@ -83,7 +84,7 @@ def policy_version_draft_create(
         policy=policy,
         number=last + 1,
         rules=document,
-        content_hash=policy_language.content_hash(document),
+        content_hash=canonical_sha256(document),
         status=PolicyStatus.DRAFT,
         drafted_by=actor,
     )
@@ -116,7 +117,7 @@ def policy_version_draft_update(
     version = _locked_version(version)
     _require_own_draft(actor, version)
     document = _validate(parse_rules(rules=rules, text=text))
-    new_hash = policy_language.content_hash(document)
+    new_hash = canonical_sha256(document)
     if new_hash == version.content_hash:
         return version
     previous = version.content_hash
@@ -143,7 +144,7 @@ def policy_version_submit(*, actor, version: PolicyVersion) -> PolicyVersion:
     )
     PolicyVersion.objects.filter(pk=version.pk).update(
         status=PolicyStatus.PENDING_APPROVAL,
-        content_hash=policy_language.content_hash(version.rules),
+        content_hash=canonical_sha256(version.rules),
         type_schema_versions=schema_versions,
         submitted_at=timezone.now(),
     )
@@ -192,7 +193,7 @@ def _require_start_not_past(effective_from: datetime | None) -> None:
 
 def _require_unchanged(version: PolicyVersion) -> None:
     """Refuse a version whose rules or pinned indicator-type schemas changed since submission."""
-    if policy_language.content_hash(version.rules) != version.content_hash:
+    if canonical_sha256(version.rules) != version.content_hash:
         raise Conflict("The rules no longer match the submitted content hash; refusing approval.")
     current = dict(
         IndicatorType.objects.filter(key__in=list(version.type_schema_versions)).values_list(
@@ -358,7 +359,7 @@ def org_override_set(
         organization=organization,
         data={
             "org": organization.slug,
-            "content_hash": policy_language.content_hash(document),
+            "content_hash": canonical_sha256(document),
             "types": sorted(document),
             "policy_version": in_force.number,
         },

@@ -259,6 +259,4 @@ def correlation_rekey(*, actor, key_id: str) -> dict[str, int | str]:
 
 def correlation_rekey_enqueue(*, key_id: str | None = None) -> None:
     """Schedule the re-pseudonymisation task after the current transaction commits."""
-    enqueue_on_commit(
-        "sharing.tasks_insights.correlation_rekey_task", key_id=key_id or current_key_id()
-    )
+    enqueue_on_commit("sharing.tasks.correlation_rekey_task", key_id=key_id or current_key_id())

@@ -3,26 +3,29 @@
 Order of checks, so that bad input leaves nothing behind: permission, payload limits,
 idempotency, indicator type, schema validation, then the policy. A refusal by policy is kept
 (state `refused`, reason and audit event); everything before it writes nothing.
+
+An object that passed the checks becomes a plan (`submission_plan`, `intake_plan`): what it
+leaves behind, built the same way for one object and for a batch; `intake_write` writes it.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
 
-import rfc8785
-from django.db import IntegrityError, transaction
+from django.db import transaction
+from django.utils import timezone
 
 from audit import actions
-from audit.services import audit_record
+from audit.services.log import audit_record
 from config.errors import Conflict, NotFound, ValidationFailed
+from governance.core.canonical import canonical_sha256
 from governance.indicator_schema import validate_payload
 from governance.models import IndicatorType, Organization
 from governance.permissions import organizations_with, require
 from governance.roles import Capability
-from governance.selectors import EffectiveRule, effective_rule, member_org_slugs
+from governance.selectors.policy import EffectiveRule, effective_rule, member_org_slugs
 from sharing import lifecycle, scanning
 from sharing.keys import pseudonym_key
 from sharing.models import (
@@ -34,8 +37,17 @@ from sharing.models import (
     TaskState,
 )
 from sharing.redaction import FieldPlan, RedactionError, redact
+from sharing.services.intake_plan import (
+    IntakePlan,
+    QueueFor,
+    flag_summary,
+    plan_accepted,
+    plan_refused,
+    plan_review,
+)
+from sharing.services.intake_write import plan_write, submission_by_reference
 from sharing.services.publication import history_row
-from sharing.services.review import hold_reason, review_start
+from sharing.services.review import hold_reason, review_queue_for
 from sharing.services.watchlist import watchlist_for
 
 MAX_PAYLOAD_BYTES = 64 * 1024
@@ -153,11 +165,6 @@ def check_schema(indicator_type: IndicatorType, payload: Any) -> None:
         )
 
 
-def payload_sha256(payload: Any) -> str:
-    """Return the hex SHA-256 of the RFC 8785 canonical form of `payload`."""
-    return hashlib.sha256(rfc8785.dumps(payload)).hexdigest()
-
-
 # --------------------------------------------------------------------------------------------
 # Scanning and redaction
 
@@ -253,7 +260,7 @@ def apply_policy(
 def apply_rule_fields(submission: Submission, rule: EffectiveRule, outcome: Outcome) -> None:
     policy = rule.rule
     submission.redacted_payload = outcome.redacted_payload
-    submission.redacted_sha256 = payload_sha256(outcome.redacted_payload)
+    submission.redacted_sha256 = canonical_sha256(outcome.redacted_payload)
     submission.redaction_report = outcome.redaction_report
     submission.flags = outcome.flags
     submission.policy_version = rule.policy_version
@@ -268,69 +275,8 @@ def apply_rule_fields(submission: Submission, rule: EffectiveRule, outcome: Outc
     submission.review_stages = list(policy.get("review") or [])
 
 
-def refused_data(submission: Submission, source: str) -> dict[str, Any]:
-    """Return the data of a `SUBMISSION_REFUSED` audit event."""
-    itype = submission.indicator_type
-    return {
-        "indicator_type": itype.key,
-        "schema_version": itype.schema_version,
-        "payload_sha256": submission.payload_sha256,
-        "reason": submission.refusal_reason,
-        "source": source,
-        "client_reference": submission.client_reference,
-    }
-
-
-def created_data(submission: Submission, rule: EffectiveRule, source: str) -> dict[str, Any]:
-    """Return the data of a `SUBMISSION_CREATED` audit event."""
-    itype = submission.indicator_type
-    return {
-        "indicator_type": itype.key,
-        "schema_version": itype.schema_version,
-        "payload_sha256": submission.payload_sha256,
-        "redacted_sha256": submission.redacted_sha256,
-        "policy_version": rule.policy_version.number,
-        "policy_content_hash": submission.policy_content_hash,
-        "rule_path": rule.rule_path,
-        "overridden": rule.overridden,
-        "flags": _flag_summary(submission.flags),
-        "detector_version": submission.detector_version,
-        "source": source,
-        "client_reference": submission.client_reference,
-    }
-
-
-def _flag_summary(flags: list[dict]) -> dict[str, int]:
-    summary: dict[str, int] = {}
-    for flag in flags:
-        summary[flag["category"]] = summary.get(flag["category"], 0) + 1
-    return dict(sorted(summary.items()))
-
-
 # --------------------------------------------------------------------------------------------
 # Writes
-
-
-def _existing(organization: Organization, client_reference: str | None) -> Submission | None:
-    if client_reference is None:
-        return None
-    return Submission.objects.filter(
-        organization=organization, client_reference=client_reference
-    ).first()
-
-
-def _insert(submission: Submission) -> Submission | None:
-    """Insert `submission`; return the row that won instead when its client reference is taken."""
-    try:
-        # The savepoint keeps the caller's transaction usable after a lost race.
-        with transaction.atomic():
-            submission.save(force_insert=True)
-    except IntegrityError:
-        winner = _existing(submission.organization, submission.client_reference)
-        if winner is None:
-            raise
-        return winner
-    return None
 
 
 def _history(submission: Submission, actor, from_state: str, to_state: str, reason: str = ""):
@@ -349,10 +295,53 @@ def new_submission(
         indicator_type=itype,
         schema_version=itype.schema_version,
         payload=payload,
-        payload_sha256=payload_sha256(payload),
+        payload_sha256=canonical_sha256(payload),
         source=source,
         client_reference=reference,
         detector_version=scanning.DETECTOR_VERSION,
+    )
+
+
+def _queue_for(stage: str, organization: Organization):
+    return review_queue_for(stage=stage, organization=organization)
+
+
+def submission_plan(
+    *,
+    actor,
+    organization: Organization,
+    itype: IndicatorType,
+    payload: dict,
+    source: str,
+    client_reference: str | None,
+    rule: EffectiveRule | None,
+    reason: str,
+    now,
+    queue_for: QueueFor = _queue_for,
+    watchlist: Any = _LOOK_UP,
+    members: list[str] | None = None,
+) -> IntakePlan:
+    """Return the plan of a checked payload (limits, type and schema) under `rule`: refused
+    with `reason` when there is no rule, else redacted, scanned and started in review.
+
+    Both intake paths call it; a batch passes the lookups it made once (queues, watchlist,
+    members). Raise ValidationFailed or Conflict, having planned nothing, for what the policy
+    or the review queues cannot take.
+    """
+    submission = new_submission(actor, organization, itype, payload, source, client_reference)
+    if rule is None:
+        return plan_refused(actor=actor, submission=submission, reason=reason, source=source)
+    outcome = apply_policy(
+        organization=organization,
+        indicator_type=itype,
+        payload=payload,
+        rule=rule,
+        watchlist=watchlist,
+        members=members,
+    )
+    apply_rule_fields(submission, rule, outcome)
+    return plan_accepted(
+        actor=actor, submission=submission, rule=rule, source=source, now=now, queue_for=queue_for
     )
 
 
@@ -376,44 +365,24 @@ def submission_create(
     client_reference = check_client_reference(client_reference)
     check_limits(payload)
     with transaction.atomic():
-        existing = _existing(organization, client_reference)
+        existing = submission_by_reference(organization, client_reference)
         if existing is not None:
             return existing
         itype = resolve_type(indicator_type)
         check_schema(itype, payload)
         rule, reason = effective_rule(organization=organization, indicator_type=itype)
-        submission = new_submission(actor, organization, itype, payload, source, client_reference)
-        if rule is None:
-            submission.refusal_reason = reason
-            submission.apply_transition(lifecycle.REFUSED)
-            winner = _insert(submission)
-            if winner is not None:
-                return winner
-            _history(submission, actor, lifecycle.SUBMITTED, lifecycle.REFUSED, reason)
-            audit_record(
-                actor=actor,
-                action=actions.SUBMISSION_REFUSED,
-                obj=submission,
-                organization=organization,
-                data=refused_data(submission, source),
-            )
-            return submission
-        outcome = apply_policy(
-            organization=organization, indicator_type=itype, payload=payload, rule=rule
-        )
-        apply_rule_fields(submission, rule, outcome)
-        winner = _insert(submission)
-        if winner is not None:
-            return winner
-        _history(submission, actor, "", lifecycle.SUBMITTED)
-        audit_record(
+        plan = submission_plan(
             actor=actor,
-            action=actions.SUBMISSION_CREATED,
-            obj=submission,
             organization=organization,
-            data=created_data(submission, rule, source),
+            itype=itype,
+            payload=payload,
+            source=source,
+            client_reference=client_reference,
+            rule=rule,
+            reason=reason,
+            now=timezone.now(),
         )
-        return review_start(submission=submission)
+        return plan_write(plan)
 
 
 def submission_preview(
@@ -426,22 +395,7 @@ def submission_preview(
     check_schema(itype, payload)
     rule, reason = effective_rule(organization=organization, indicator_type=itype)
     if rule is None:
-        return {
-            "indicator_type": itype.key,
-            "refused": True,
-            "refusal_reason": reason,
-            "redacted_payload": {},
-            "redaction_report": [],
-            "flags": [],
-            "audience": [],
-            "tlp": "",
-            "pap": "",
-            "anonymize_contributor": False,
-            "review_stages": [],
-            "held_for_review": "",
-            "policy_version": None,
-            "recipients": [],
-        }
+        return _refused_preview(itype, reason)
     outcome = apply_policy(
         organization=organization, indicator_type=itype, payload=payload, rule=rule
     )
@@ -455,27 +409,6 @@ def submission_preview(
         fields=itype.fields,
     )
     anonymous = bool(policy.get("anonymize_contributor", False))
-    contributor = "anonymous member" if anonymous else organization.name
-    recipients = [
-        {
-            "audience": "Recipient members",
-            "organizations": outcome.audience,
-            "receives": "redacted payload",
-            "contributor_shown_as": contributor,
-        },
-        {
-            "audience": "Forum secretariat",
-            "organizations": [],
-            "receives": "original in forum review, redacted payload once published",
-            "contributor_shown_as": organization.name,
-        },
-        {
-            "audience": "Regulators",
-            "organizations": [],
-            "receives": "redacted payload, redaction report and content hashes",
-            "contributor_shown_as": organization.name,
-        },
-    ]
     return {
         "indicator_type": itype.key,
         "refused": False,
@@ -490,8 +423,54 @@ def submission_preview(
         "review_stages": [Stage.ORIGIN.value] if held else stages,
         "held_for_review": held,
         "policy_version": rule.policy_version.number,
-        "recipients": recipients,
+        "recipients": _preview_recipients(organization, outcome.audience, anonymous=anonymous),
     }
+
+
+def _refused_preview(itype: IndicatorType, reason: str) -> dict[str, Any]:
+    """Return the preview of a payload the policy refuses: the reason, nothing to receive."""
+    return {
+        "indicator_type": itype.key,
+        "refused": True,
+        "refusal_reason": reason,
+        "redacted_payload": {},
+        "redaction_report": [],
+        "flags": [],
+        "audience": [],
+        "tlp": "",
+        "pap": "",
+        "anonymize_contributor": False,
+        "review_stages": [],
+        "held_for_review": "",
+        "policy_version": None,
+        "recipients": [],
+    }
+
+
+def _preview_recipients(
+    organization: Organization, audience: list[str], *, anonymous: bool
+) -> list[dict[str, Any]]:
+    """Return who receives what of a previewed payload, and how its contributor is shown."""
+    return [
+        {
+            "audience": "Recipient members",
+            "organizations": audience,
+            "receives": "redacted payload",
+            "contributor_shown_as": "anonymous member" if anonymous else organization.name,
+        },
+        {
+            "audience": "Forum secretariat",
+            "organizations": [],
+            "receives": "original in forum review, redacted payload once published",
+            "contributor_shown_as": organization.name,
+        },
+        {
+            "audience": "Regulators",
+            "organizations": [],
+            "receives": "redacted payload, redaction report and content hashes",
+            "contributor_shown_as": organization.name,
+        },
+    ]
 
 
 def _locked_own(actor, submission: Submission) -> Submission:
@@ -554,12 +533,18 @@ def submission_resubmit(*, actor, submission: Submission, payload: Any) -> Submi
     )
     previous_sha = locked.payload_sha256
     locked.payload = payload
-    locked.payload_sha256 = payload_sha256(payload)
+    locked.payload_sha256 = canonical_sha256(payload)
     locked.schema_version = itype.schema_version
     locked.detector_version = scanning.DETECTOR_VERSION
     apply_rule_fields(locked, rule, outcome)
     locked.review_round += 1
     locked.save()
+    plan = plan_review(submission=locked, now=timezone.now(), queue_for=_queue_for)
+    if plan.tasks:
+        # Anything left of an earlier round is superseded by this round.
+        ReviewTask.objects.filter(
+            submission=locked, state__in=[TaskState.WAITING, TaskState.OPEN, TaskState.CLAIMED]
+        ).exclude(round=locked.review_round).update(state=TaskState.CANCELLED)
     audit_record(
         actor=actor,
         action=actions.SUBMISSION_RESUBMITTED,
@@ -572,8 +557,8 @@ def submission_resubmit(*, actor, submission: Submission, payload: Any) -> Submi
             "policy_version": rule.policy_version.number,
             "policy_content_hash": locked.policy_content_hash,
             "review_round": locked.review_round,
-            "flags": _flag_summary(outcome.flags),
+            "flags": flag_summary(outcome.flags),
             "detector_version": locked.detector_version,
         },
     )
-    return review_start(submission=locked)
+    return plan_write(plan)

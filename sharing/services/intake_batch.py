@@ -1,11 +1,11 @@
 """Intake of many objects at once (a TAXII envelope): `submission_create` for each, set-based.
 
-Every object goes through the same checks, policy, scanning and redaction as
-`submission_create`, and leaves the same rows and the same audit events in the same order; what
-is the same for the whole batch (indicator types, effective rules, watchlist, members, review
-queues, reader groups) is looked up once, rows are written with one insert per table, and the
-audit events are appended under one lock of the head, after every other row, so the head is
-held only for the append and the commit.
+Every object goes through the same checks and is planned by the same `intake.submission_plan`
+as `submission_create`; only the writer differs. What is the same for the whole batch
+(indicator types, effective rules, watchlist, members, review queues, reader groups) is looked
+up once, and `intake_write.plans_write` inserts each table with one statement and appends the
+audit events under one lock of the head, after every other row, so the head is held only for
+the append and the commit.
 
 A bad object is reported in its result and writes nothing; the others go on. When a concurrent
 request takes one of the batch's client references between the check and the insert, the whole
@@ -18,29 +18,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import Permission
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from audit import actions
-from audit.actors import SYSTEM
-from audit.services import AuditSpec, audit_record_many
-from config.bulk import bulk_insert
 from config.errors import ApplicationError
 from governance.models import IndicatorType, Organization
 from governance.permissions import require
 from governance.roles import Capability
-from governance.selectors import effective_rule, member_org_slugs
-from sharing import lifecycle
-from sharing.models import (
-    ReviewTask,
-    SharedIndicator,
-    SharedIndicatorGroupObjectPermission,
-    Submission,
-    SubmissionTransition,
-)
+from governance.selectors.policy import effective_rule, member_org_slugs
+from sharing.models import Submission
 from sharing.services import intake, publication, review
-from sharing.services.correlation import correlation_index_published
+from sharing.services.intake_plan import IntakePlan
+from sharing.services.intake_write import plans_write
 from sharing.services.watchlist import watchlist_for
 
 
@@ -126,114 +115,6 @@ def _create_one(actor, organization: Organization, item: IntakeItem, source: str
     return IntakeResult(submission=submission)
 
 
-class _Writes:
-    """The rows and audit events of a batch, collected in the order the single path writes."""
-
-    def __init__(self, actor, lookups: _Lookups, source: str) -> None:
-        self.actor = actor
-        self.lookups = lookups
-        self.source = source
-        self.now = timezone.now()
-        self.submissions: list[Submission] = []
-        self.history: list[SubmissionTransition] = []
-        self.tasks: list[ReviewTask] = []
-        self.indicators: list[SharedIndicator] = []
-        self.events: list[AuditSpec] = []
-
-    def _move(self, submission: Submission, target: str, actor, reason: str = "") -> None:
-        previous = submission.apply_transition(target)
-        self.history.append(
-            SubmissionTransition(
-                **publication.history_row(submission, actor, previous, target, reason)
-            )
-        )
-
-    def _event(self, actor, action: str, obj, data: dict) -> None:
-        organization = self.lookups.organization
-        self.events.append(AuditSpec(actor, action, obj, data, organization))
-
-    def refused(self, submission: Submission, reason: str) -> None:
-        submission.refusal_reason = reason
-        self._move(submission, lifecycle.REFUSED, self.actor, reason)
-        self.submissions.append(submission)
-        self._event(
-            self.actor,
-            actions.SUBMISSION_REFUSED,
-            submission,
-            intake.refused_data(submission, self.source),
-        )
-
-    def accepted(self, submission: Submission, rule) -> None:
-        stages = review.review_stages_for(submission)
-        # The queues first: a stage nobody can review refuses the object (Conflict) before any
-        # of its rows or events is kept, as the single path's transaction would roll back.
-        tasks = review.new_review_tasks(submission, stages, self.now, self.lookups.queue)
-        self.submissions.append(submission)
-        self.history.append(
-            SubmissionTransition(
-                **publication.history_row(submission, self.actor, "", lifecycle.SUBMITTED)
-            )
-        )
-        self._event(
-            self.actor,
-            actions.SUBMISSION_CREATED,
-            submission,
-            intake.created_data(submission, rule, self.source),
-        )
-        self._move(submission, lifecycle.IN_REVIEW, SYSTEM, review.review_hold_reason(submission))
-        self._event(
-            SYSTEM,
-            actions.SUBMISSION_IN_REVIEW,
-            submission,
-            review.in_review_data(submission, stages),
-        )
-        if stages:
-            self.tasks += tasks
-            return
-        submission.decided_at = self.now
-        self._move(submission, lifecycle.APPROVED, SYSTEM, review.auto_publish_reason(submission))
-        self._event(
-            SYSTEM,
-            actions.SUBMISSION_APPROVED,
-            submission,
-            review.auto_approved_data(submission),
-        )
-        self._move(submission, lifecycle.PUBLISHED, SYSTEM)
-        indicator = publication.new_indicator(submission, self.now)
-        self.indicators.append(indicator)
-        self._event(
-            SYSTEM,
-            actions.INDICATOR_PUBLISHED,
-            indicator,
-            publication.published_data(indicator, submission),
-        )
-
-    def save(self) -> None:
-        bulk_insert(Submission, self.submissions)
-        bulk_insert(SubmissionTransition, self.history)
-        bulk_insert(ReviewTask, self.tasks)
-        if self.indicators:
-            bulk_insert(SharedIndicator, self.indicators)
-            app_label, codename = publication.VIEW_PERMISSION.split(".")
-            permission = Permission.objects.get(
-                content_type__app_label=app_label, codename=codename
-            )
-            bulk_insert(
-                SharedIndicatorGroupObjectPermission,
-                [
-                    SharedIndicatorGroupObjectPermission(
-                        permission=permission, group=group, content_object=indicator
-                    )
-                    for indicator in self.indicators
-                    for group in self.lookups.reader_groups(indicator.submission)
-                ],
-            )
-            correlation_index_published(self.indicators)
-            publication.enqueue_recipient_notifications([str(i.pk) for i in self.indicators])
-        # Last, so the head is locked only for the append and the commit.
-        audit_record_many(self.events)
-
-
 def _taken_references(organization: Organization, items: list[IntakeItem]) -> dict:
     """Return the organization's submissions by the client references the batch uses."""
     references = [i.client_reference for i in items if isinstance(i.client_reference, str)]
@@ -249,7 +130,8 @@ def _create_many(
     actor, organization: Organization, items: list[IntakeItem], source: str
 ) -> list[IntakeResult]:
     lookups = _Lookups(organization)
-    writes = _Writes(actor, lookups, source)
+    now = timezone.now()
+    plans: list[IntakePlan] = []
     results = [IntakeResult() for _ in items]
     taken = _taken_references(organization, items)
     for result, item in zip(results, items, strict=True):
@@ -263,27 +145,26 @@ def _create_many(
             itype = lookups.indicator_type(item.indicator_type)
             intake.check_schema(itype, item.payload)
             rule, reason = lookups.rule(itype)
-            submission = intake.new_submission(
-                actor, organization, itype, item.payload, source, reference
+            plan = intake.submission_plan(
+                actor=actor,
+                organization=organization,
+                itype=itype,
+                payload=item.payload,
+                source=source,
+                client_reference=reference,
+                rule=rule,
+                reason=reason,
+                now=now,
+                queue_for=lookups.queue,
+                watchlist=lookups.watchlist,
+                members=lookups.members,
             )
-            if rule is None:
-                writes.refused(submission, reason)
-            else:
-                outcome = intake.apply_policy(
-                    organization=organization,
-                    indicator_type=itype,
-                    payload=item.payload,
-                    rule=rule,
-                    watchlist=lookups.watchlist,
-                    members=lookups.members,
-                )
-                intake.apply_rule_fields(submission, rule, outcome)
-                writes.accepted(submission, rule)
         except ApplicationError as error:
             result.error = error
             continue
-        result.submission = submission
+        plans.append(plan)
+        result.submission = plan.submission
         if reference is not None:
-            taken[reference] = submission
-    writes.save()
+            taken[reference] = plan.submission
+    plans_write(plans, reader_groups=lookups.reader_groups)
     return results

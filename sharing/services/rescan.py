@@ -14,7 +14,7 @@ from django.db import transaction
 
 from audit import actions
 from audit.actors import SYSTEM
-from audit.services import audit_record
+from audit.services.log import audit_record
 from sharing import scanning
 from sharing.models import SharedIndicator
 from sharing.redaction import protected_text, sentence_of

@@ -9,12 +9,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from audit import actions
-from audit.actors import SYSTEM
-from audit.services import audit_record
+from audit.services.log import audit_record
 from config.errors import AccessDenied, Conflict, ValidationFailed
 from config.jobs import enqueue_on_commit
 from governance import policy_language
-from governance.core.canonical import canonical_sha256 as payload_sha256
+from governance.core.canonical import canonical_sha256
 from governance.models import Organization
 from governance.permissions import can, require
 from governance.roles import Capability, OrgKind, Role
@@ -191,67 +190,6 @@ def auto_approved_data(submission: Submission) -> dict:
         "redacted_sha256": submission.redacted_sha256,
         **_policy_citation(submission),
     }
-
-
-@transaction.atomic
-def review_start(*, submission: Submission) -> Submission:
-    """Put a submitted (or resubmitted) submission in review, or auto-publish it.
-
-    Called by intake inside its transaction, on a row it holds. With no review stage, no
-    scanner flag and no free text in the published form the rule allows auto-publication, which
-    the system performs citing the rule; a flag or free text always needs a human, so an empty
-    review list then falls back to the origin stage (the reason is kept in the history).
-    """
-    stages = review_stages_for(submission)
-    record_transition(
-        submission=submission,
-        target=lifecycle.IN_REVIEW,
-        actor=SYSTEM,
-        reason=review_hold_reason(submission),
-    )
-    audit_record(
-        actor=SYSTEM,
-        action=actions.SUBMISSION_IN_REVIEW,
-        obj=submission,
-        organization=submission.organization,
-        data=in_review_data(submission, stages),
-    )
-    if not stages:
-        return _auto_publish(submission)
-    # Anything left of an earlier round (a resubmission) is superseded by this round.
-    if submission.review_round > 1:
-        ReviewTask.objects.filter(
-            submission=submission,
-            state__in=[TaskState.WAITING, TaskState.OPEN, TaskState.CLAIMED],
-        ).exclude(round=submission.review_round).update(state=TaskState.CANCELLED)
-    tasks = new_review_tasks(
-        submission,
-        stages,
-        timezone.now(),
-        lambda stage, organization: review_queue_for(stage=stage, organization=organization),
-    )
-    ReviewTask.objects.bulk_create(tasks)
-    return submission
-
-
-def _auto_publish(submission: Submission) -> Submission:
-    submission.decided_at = timezone.now()
-    record_transition(
-        submission=submission,
-        target=lifecycle.APPROVED,
-        actor=SYSTEM,
-        reason=auto_publish_reason(submission),
-    )
-    audit_record(
-        actor=SYSTEM,
-        action=actions.SUBMISSION_APPROVED,
-        obj=submission,
-        organization=submission.organization,
-        data=auto_approved_data(submission),
-    )
-    indicator_publish(actor=SYSTEM, submission=submission)
-    submission.refresh_from_db()
-    return submission
 
 
 # --- eligibility and separation of duties -------------------------------------------------
@@ -460,7 +398,7 @@ def _apply_extra(submission: Submission, extra: dict[str, str]) -> None:
         ) from exc
     submission.redacted_payload = result.payload
     submission.redaction_report = [*submission.redaction_report, *result.report]
-    submission.redacted_sha256 = payload_sha256(result.payload)
+    submission.redacted_sha256 = canonical_sha256(result.payload)
 
 
 @transaction.atomic

@@ -15,10 +15,11 @@ from django.db import transaction
 from django.db.models import Q
 
 from audit import actions
-from audit.services import audit_record
+from audit.services.log import audit_record
 from config.errors import Conflict, ValidationFailed
 from governance import field_actions as fa
 from governance import policy_language
+from governance.core.canonical import canonical_sha256
 from governance.indicator_schema import validate_payload
 from governance.models import (
     IndicatorType,
@@ -28,7 +29,8 @@ from governance.models import (
 )
 from governance.permissions import require
 from governance.roles import Capability
-from governance.selectors import EffectiveRule, catalog_fields, effective_rule, member_org_slugs
+from governance.selectors.catalog import catalog_fields
+from governance.selectors.policy import EffectiveRule, effective_rule, member_org_slugs
 from sharing import lifecycle
 from sharing.models import Stage, Submission
 from sharing.services import intake, review
@@ -148,7 +150,7 @@ def rule_under_version(
 ) -> tuple[EffectiveRule | None, str | None]:
     """Return the rule `version` would apply to `organization`'s `indicator_type`, or why not.
 
-    The very resolution intake uses (`governance.selectors.effective_rule`), for this version.
+    The very resolution intake uses (`selectors.policy.effective_rule`), for this version.
     """
     return effective_rule(organization=organization, indicator_type=indicator_type, version=version)
 
@@ -315,7 +317,7 @@ def policy_simulate(
         obj=version,
         data={
             "number": version.number,
-            "content_hash": policy_language.content_hash(version.rules),
+            "content_hash": canonical_sha256(version.rules),
             "status": version.status,
             "limit": limit,
             **result.summary(),

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (fixtures imported from conftest_review are redefined as test arguments)
 """Free text under an auto-publishing type is held for review: the analyst is told in the
 preview, the legal reviewer sees why, the flagged sentence and a prefilled request for changes."""
 
@@ -11,7 +10,6 @@ from sharing.models import SharedIndicator, Submission
 from tests.e2e.conftest import login
 from tests.factories import TEST_PASSWORD
 from tests.governance.fixtures import approve_rules, baseline_rules
-from tests.sharing.conftest_review import catalog  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

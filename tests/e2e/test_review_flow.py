@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (fixtures imported from conftest_review are redefined as test arguments)
 """A submission goes through origin and forum review in a real browser and reaches exactly its
 audience: the second member reads the redacted form, the third member sees nothing."""
 
@@ -9,12 +8,6 @@ import pytest
 from sharing.models import SharedIndicator
 from tests.e2e.conftest import login
 from tests.factories import TEST_PASSWORD
-from tests.sharing.conftest_review import (  # noqa: F401  (fixtures)
-    catalog,
-    make_submission,
-    policy,
-    two_org_policy,
-)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -11,6 +11,7 @@ import rfc8785
 from hypothesis import given
 from hypothesis import strategies as st
 
+from governance.core.canonical import canonical_sha256
 from governance.policy_language import (
     ALL_MEMBERS,
     PAP_ORDER,
@@ -22,7 +23,6 @@ from governance.policy_language import (
     apply_override,
     check_override,
     check_override_document,
-    content_hash,
     diff_rules,
     field_plan,
     free_text_warnings,
@@ -343,21 +343,21 @@ def test_yaml_python_tags_are_refused() -> None:
     assert rules is None and errors[0].path == "(yaml)"
 
 
-def test_content_hash_is_sha256_of_rfc8785_json() -> None:
+def test_policy_content_hash_is_sha256_of_rfc8785_json() -> None:
     rules = make_rules()
-    assert content_hash(rules) == hashlib.sha256(rfc8785.dumps(rules)).hexdigest()
+    assert canonical_sha256(rules) == hashlib.sha256(rfc8785.dumps(rules)).hexdigest()
 
 
-def test_content_hash_ignores_key_order_and_format() -> None:
+def test_policy_content_hash_ignores_key_order_and_format() -> None:
     rules = make_rules()
     reordered = json.loads(json.dumps(rules, sort_keys=True))
-    assert content_hash(reordered) == content_hash(rules)
+    assert canonical_sha256(reordered) == canonical_sha256(rules)
     parsed, _ = parse_rules_yaml(json.dumps(rules, indent=3))
-    assert content_hash(parsed) == content_hash(rules)
+    assert canonical_sha256(parsed) == canonical_sha256(rules)
 
 
-def test_content_hash_changes_with_any_value() -> None:
-    assert content_hash(make_rules(tlp="RED")) != content_hash(make_rules())
+def test_policy_content_hash_changes_with_any_value() -> None:
+    assert canonical_sha256(make_rules(tlp="RED")) != canonical_sha256(make_rules())
 
 
 # --- resolution ------------------------------------------------------------------------------

@@ -200,8 +200,8 @@ def test_database_error_in_intake_leaves_no_submission_and_no_event(
     world, users, orgs, monkeypatch
 ):
     submissions, events = Submission.objects.count(), AuditEvent.objects.count()
-    # The submission row is inserted first; its history row then fails.
-    _raise_once(monkeypatch, SubmissionTransition.objects)
+    # The submission row is inserted first; its history rows (one bulk insert) then fail.
+    _raise_once(monkeypatch, SubmissionTransition.objects, "bulk_create")
     with pytest.raises(DatabaseError):
         submission_create(
             actor=users["analyst"],

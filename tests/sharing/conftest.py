@@ -1,10 +1,11 @@
-"""Sharing fixtures: sample payloads (catalog and policies: tests/governance/fixtures.py)."""
+"""Sharing fixtures: sample payloads as fixtures (constants: tests/sharing/fixtures.py; catalog and
+policies: tests/governance/fixtures.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-PRICE_SENTENCE = "We charge $4 per million tokens on our enterprise plan."
+from tests.sharing.fixtures import PROXY_SERVICE
 
 ACCOUNT_CLUSTER = {
     "cluster_size": 42,
@@ -14,13 +15,6 @@ ACCOUNT_CLUSTER = {
     "signup_ip": "203.0.113.77",
     "detection_method": "velocity",
     "analyst_notes": "Accounts rotate residential proxies every 10 minutes.",
-}
-
-PROXY_SERVICE = {
-    "service_name": "KeyBazaar",
-    "domain": "keybazaar.example",
-    "service_model": "key-resale",
-    "analyst_notes": "Sells pooled API keys in bulk on a public forum.",
 }
 
 

@@ -12,7 +12,7 @@ from governance.services.accounts import api_token_create
 from sharing import lifecycle
 from sharing.models import Submission
 from sharing.services.intake import submission_create
-from tests.sharing.conftest import PRICE_SENTENCE, PROXY_SERVICE
+from tests.sharing.fixtures import PRICE_SENTENCE, PROXY_SERVICE
 
 URL = "/api/v1/submissions/"
 

@@ -7,13 +7,7 @@ import json
 import pytest
 from django.urls import reverse
 
-from tests.sharing.conftest_review import policy  # noqa: F401
-from tests.sharing.test_correlation_services import (  # noqa: F401
-    _one,
-    auto_publish,
-    publish,
-    readers,
-)
+from tests.sharing.fixtures_correlation import publish_from
 
 OTHERS_OF_ACME = ("Globex", "globex", "Initech", "initech")
 PAGES = ("insights-campaigns", "insights-statistics")
@@ -21,8 +15,8 @@ API = ("api-correlated-indicators", "api-campaigns", "api-statistics")
 
 
 @pytest.fixture
-def campaign(users, orgs, publish):  # noqa: F811
-    return [_one(users, orgs, publish, who) for who in ("acme", "globex", "initech")]
+def campaign(users, orgs, publish):
+    return [publish_from(users, orgs, publish, who) for who in ("acme", "globex", "initech")]
 
 
 def _get(client, user, url_name):
@@ -51,9 +45,9 @@ def test_member_sees_the_badge_and_campaign_count(client, users, campaign):
     assert listed and all(item["seen_by"] == {"count": 3} for item in listed)
 
 
-def test_two_members_leave_nothing_for_either(client, users, orgs, publish):  # noqa: F811
-    _one(users, orgs, publish, "acme")
-    _one(users, orgs, publish, "globex")
+def test_two_members_leave_nothing_for_either(client, users, orgs, publish):
+    publish_from(users, orgs, publish, "acme")
+    publish_from(users, orgs, publish, "globex")
     for user in (users["analyst"], users["other_analyst"]):
         body = _get(client, user, "insights-campaigns")
         assert 'data-testid="seen-by"' not in body and 'data-testid="campaign"' not in body
@@ -78,12 +72,12 @@ def test_anonymous_callers_are_turned_away(client, campaign):
 def test_campaign_list_query_count_does_not_grow_with_indicators(
     users,
     orgs,
-    publish,  # noqa: F811
+    publish,
     django_assert_max_num_queries,
 ):
     from sharing.selectors.insights import campaign_list
 
     for who in ("acme", "globex", "initech", "acme", "globex"):
-        _one(users, orgs, publish, who)
+        publish_from(users, orgs, publish, who)
     with django_assert_max_num_queries(12):
         assert campaign_list(actor=users["counsel"])

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (fixtures imported from conftest_review are redefined as test arguments)
 """The feed at every exit: page, API list, API detail, notifications; anonymity; markings."""
 
 from __future__ import annotations
@@ -10,15 +9,7 @@ from rest_framework.test import APIClient
 from audit.models import AuditEvent
 from sharing.models import SharedIndicator
 from sharing.services.publication import notify_recipients
-from tests.sharing.conftest_review import (  # noqa: F401  (fixtures)
-    acknowledge_all,
-    catalog,
-    make_submission,
-    policy,
-    publish,
-    published,
-    two_org_policy,
-)
+from tests.sharing.fixtures import acknowledge_all, publish
 
 
 def _api(user):

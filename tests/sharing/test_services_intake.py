@@ -13,12 +13,12 @@ from audit.actors import SYSTEM
 from audit.models import AuditEvent
 from config.errors import AccessDenied, Conflict, NotFound, ValidationFailed
 from governance import indicator_schema
+from governance.core.canonical import canonical_sha256
 from governance.services.catalog import indicator_types_sync
 from sharing import lifecycle
 from sharing.models import ReviewTask, Submission, SubmissionTransition
 from sharing.services.intake import (
     MAX_STRING_LENGTH,
-    payload_sha256,
     submission_create,
     submission_preview,
     submission_resubmit,
@@ -26,7 +26,7 @@ from sharing.services.intake import (
 )
 from sharing.services.watchlist import watchlist_term_add
 from tests.governance.fixtures import baseline_rules
-from tests.sharing.conftest import PRICE_SENTENCE, PROXY_SERVICE
+from tests.sharing.fixtures import PRICE_SENTENCE, PROXY_SERVICE
 
 
 def counts() -> tuple[int, int, int]:
@@ -58,8 +58,8 @@ class TestAccepted:
         )
         assert submission.state == lifecycle.IN_REVIEW
         assert submission.payload == account_cluster
-        assert submission.payload_sha256 == payload_sha256(account_cluster)
-        assert submission.redacted_sha256 == payload_sha256(submission.redacted_payload)
+        assert submission.payload_sha256 == canonical_sha256(account_cluster)
+        assert submission.redacted_sha256 == canonical_sha256(submission.redacted_payload)
         redacted = submission.redacted_payload
         assert redacted["signup_ip"] == "203.0.113.0/24"
         assert all(e.startswith("hmac:") for e in redacted["emails"])
@@ -446,7 +446,7 @@ class TestWithdrawAndResubmit:
         assert again.state == lifecycle.IN_REVIEW
         assert again.review_round == 2
         assert again.flags == []
-        assert again.payload_sha256 == payload_sha256(clean)
+        assert again.payload_sha256 == canonical_sha256(clean)
         assert "submission.resubmitted" in [e.action for e in events_of(again)]
 
     def test_resubmit_outside_changes_requested_is_a_conflict(self, users, orgs, baseline_policy):

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (fixtures imported from conftest_review are redefined as test arguments)
 """The TAXII objects page read as rows (not model instances): same bytes as the STIX export,
 a constant number of queries, and the reader's scope (audience, markings, anonymity) kept."""
 
@@ -16,17 +15,13 @@ from sharing.taxii.collections import collection_id_for
 from sharing.taxii.envelope import MEDIA_TYPE
 from tests.factories import TEST_PASSWORD
 from tests.governance.fixtures import approve_rules, baseline_rules
-from tests.sharing.conftest_review import (  # noqa: F401  (fixtures)
-    acknowledge_all,
-    catalog,
-    make_submission,
-)
+from tests.sharing.fixtures import acknowledge_all
 
 NETWORK = {"ip": "203.0.113.77", "first_seen": "2025-02-01T10:00:00Z"}
 
 
 @pytest.fixture
-def page_policy(catalog, users):  # noqa: F811
+def page_policy(catalog, users):
     """Network indicators (a pattern) named after their contributor; account clusters (notes)
     anonymized; both published to acme and globex only, after one legal review."""
     rules = baseline_rules()

@@ -10,7 +10,7 @@ from django.test import Client
 from audit.models import AuditEvent
 from sharing.models import Submission, WatchlistTerm
 from sharing.services.intake import submission_create
-from tests.sharing.conftest import PRICE_SENTENCE, PROXY_SERVICE
+from tests.sharing.fixtures import PRICE_SENTENCE, PROXY_SERVICE
 
 
 @pytest.fixture

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (fixtures imported from conftest_review are redefined as test arguments)
 """Races on PostgreSQL: concurrent claims and concurrent decisions have exactly one winner."""
 
 from __future__ import annotations
@@ -9,12 +8,6 @@ from sharing.models import Decision, ReviewTask, TaskState
 from sharing.services.review import review_task_claim, review_task_decide
 from tests.concurrency import race
 from tests.factories import member_user
-from tests.sharing.conftest_review import (  # noqa: F401  (fixtures)
-    catalog,
-    make_submission,
-    policy,
-    two_org_policy,
-)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -7,83 +7,25 @@ import time
 import pytest
 
 from audit.models import AuditEvent
-from sharing.models import CorrelationToken, PseudonymMapping, SharedIndicator, Submission
+from sharing.models import CorrelationToken, PseudonymMapping, Submission
 from sharing.selectors.insights import campaign_list, correlated_indicator_list, seen_by_counts
 from sharing.services.correlation import (
-    correlation_index_indicator,
     correlation_reindex,
     correlation_rekey,
 )
-from sharing.services.publication import marking_acknowledge
-from tests.sharing.conftest_review import policy, submit  # noqa: F401
-
-ATTACKER = "farm01@mailinator.example"
-MARKINGS = ("TLP:AMBER+STRICT", "PAP:GREEN")
-
-
-def cluster(*emails: str, fingerprint: str = "fp-unique") -> dict:
-    return {
-        "cluster_size": 12,
-        "emails": list(emails),
-        "email_domain": "mailinator.example",
-        "signup_window_start": "2026-03-01T10:15:00Z",
-        "device_fingerprint": fingerprint,
-        "detection_method": "velocity",
-    }
-
-
-@pytest.fixture
-def auto_publish(policy):  # noqa: F811
-    """Account clusters publish without review to every member (no scanner flag raised)."""
-    return policy(review=[])
-
-
-@pytest.fixture
-def readers(users):
-    for user in users.values():
-        for marking in MARKINGS:
-            marking_acknowledge(actor=user, marking=marking)
-    return users
-
-
-@pytest.fixture
-def publish(auto_publish, catalog, readers):
-    def make(user, organization, payload) -> SharedIndicator:
-        submission = submit(
-            user=user,
-            organization=organization,
-            indicator_type=catalog["account-cluster"],
-            payload=payload,
-        )
-        indicator = SharedIndicator.objects.get(submission=submission)
-        correlation_index_indicator(indicator=indicator)
-        return indicator
-
-    return make
-
-
-def _one(users, orgs, publish, who):
-    pairs = {
-        "acme": (users["analyst"], orgs["acme"]),
-        "globex": (users["other_analyst"], orgs["globex"]),
-        "initech": (users["third_analyst"], orgs["initech"]),
-    }
-    user, org = pairs[who]
-    return publish(
-        user, org, cluster(ATTACKER, f"{who}-only@mailinator.example", fingerprint=f"{who}-fp")
-    )
+from tests.sharing.fixtures_correlation import publish_from
 
 
 class TestMinimumMembers:
     def test_one_member_sees_no_count(self, users, orgs, publish):
-        mine = _one(users, orgs, publish, "acme")
+        mine = publish_from(users, orgs, publish, "acme")
         assert seen_by_counts(actor=users["analyst"], indicators=[mine]) == {}
         assert seen_by_counts(actor=users["counsel"], indicators=[mine]) == {}
         assert campaign_list(actor=users["counsel"]) == []
 
     def test_two_members_stay_hidden_from_members(self, users, orgs, publish):
-        mine = _one(users, orgs, publish, "acme")
-        theirs = _one(users, orgs, publish, "globex")
+        mine = publish_from(users, orgs, publish, "acme")
+        theirs = publish_from(users, orgs, publish, "globex")
         both = [mine, theirs]
         assert seen_by_counts(actor=users["analyst"], indicators=both) == {}
         assert seen_by_counts(actor=users["other_analyst"], indicators=both) == {}
@@ -95,9 +37,9 @@ class TestMinimumMembers:
         assert correlated_indicator_list(actor=users["analyst"]) == []
 
     def test_three_members_show_the_count_but_never_who(self, users, orgs, publish):
-        mine = _one(users, orgs, publish, "acme")
-        _one(users, orgs, publish, "globex")
-        _one(users, orgs, publish, "initech")
+        mine = publish_from(users, orgs, publish, "acme")
+        publish_from(users, orgs, publish, "globex")
+        publish_from(users, orgs, publish, "initech")
         seen = seen_by_counts(actor=users["analyst"], indicators=[mine])
         assert seen[mine.pk].count == 3 and seen[mine.pk].organizations is None
         listed = correlated_indicator_list(actor=users["analyst"])
@@ -108,8 +50,8 @@ class TestMinimumMembers:
         assert not campaign.shared_tokens
 
     def test_oversight_sees_the_full_linkage(self, users, orgs, publish):
-        _one(users, orgs, publish, "acme")
-        _one(users, orgs, publish, "globex")
+        publish_from(users, orgs, publish, "acme")
+        publish_from(users, orgs, publish, "globex")
         for role in ("counsel", "regulator"):
             [campaign] = campaign_list(actor=users[role])
             assert {o.slug for o in campaign.organizations} == {"acme", "globex"}
@@ -117,11 +59,11 @@ class TestMinimumMembers:
             assert len(campaign.shared_tokens) == 1
 
     def test_policy_minimum_is_respected(self, users, orgs, publish, approved_policy):
-        from tests.sharing.conftest_review import review_rules
+        from tests.sharing.fixtures import review_rules
 
-        mine = _one(users, orgs, publish, "acme")
-        _one(users, orgs, publish, "globex")
-        _one(users, orgs, publish, "initech")
+        mine = publish_from(users, orgs, publish, "acme")
+        publish_from(users, orgs, publish, "globex")
+        publish_from(users, orgs, publish, "initech")
         rules = review_rules(review=[])
         rules["correlation"] = {"min_members": 3}
         approved_policy(rules)
@@ -132,8 +74,8 @@ class TestIndex:
     def test_reindex_is_idempotent_and_drops_withdrawn(self, users, orgs, publish):
         from sharing.services.lifecycle_jobs import indicator_withdraw
 
-        mine = _one(users, orgs, publish, "acme")
-        _one(users, orgs, publish, "globex")
+        mine = publish_from(users, orgs, publish, "acme")
+        publish_from(users, orgs, publish, "globex")
         CorrelationToken.objects.all().delete()
         first = correlation_reindex()
         rows = sorted(CorrelationToken.objects.values_list("indicator_id", "field", "canonical"))
@@ -148,7 +90,7 @@ class TestIndex:
         assert not CorrelationToken.objects.filter(indicator=mine).exists()
 
     def test_index_holds_only_pseudonyms(self, users, orgs, publish):
-        mine = _one(users, orgs, publish, "acme")
+        mine = publish_from(users, orgs, publish, "acme")
         fields = set(
             CorrelationToken.objects.filter(indicator=mine).values_list("field", flat=True)
         )
@@ -164,8 +106,8 @@ class TestKeyRotation:
     ):
         settings.CLEARROOM_PSEUDONYM_KEY_DIR = tmp_path
         settings.CLEARROOM_PSEUDONYM_KEY_ID = "k1"
-        acme = _one(users, orgs, publish, "acme")
-        globex = _one(users, orgs, publish, "globex")
+        acme = publish_from(users, orgs, publish, "acme")
+        globex = publish_from(users, orgs, publish, "globex")
         settings.CLEARROOM_PSEUDONYM_KEY_ID = "k2"
         summary = correlation_rekey(actor=users["counsel"], key_id="k2")
         # Six occurrences, five distinct pseudonyms (the attacker address is shared).
@@ -178,7 +120,7 @@ class TestKeyRotation:
         # Once originals are gone, the old -> new mapping carries the old tokens.
         again = correlation_rekey(actor=users["counsel"], key_id="k2")
         assert again["via_mapping"] == 6 and again["unmapped"] == 0
-        initech = _one(users, orgs, publish, "initech")
+        initech = publish_from(users, orgs, publish, "initech")
         assert initech.redacted_payload["emails"][0].startswith("hmac:k2:")
         assert acme.redacted_payload["emails"][0].startswith("hmac:k1:")
         seen = seen_by_counts(actor=users["analyst"], indicators=[acme])
@@ -196,12 +138,12 @@ class TestKeyRotation:
     def test_rekey_task_runs_on_a_real_worker(
         self, users, orgs, publish, settings, tmp_path, transactional_db
     ):
-        from sharing.tasks_insights import correlation_rekey_task
+        from sharing.tasks import correlation_rekey_task
         from tests.celery_helpers import redis_worker
 
         settings.CLEARROOM_PSEUDONYM_KEY_DIR = tmp_path
         settings.CLEARROOM_PSEUDONYM_KEY_ID = "k1"
-        _one(users, orgs, publish, "acme")
+        publish_from(users, orgs, publish, "acme")
         settings.CLEARROOM_PSEUDONYM_KEY_ID = "k2"
         with redis_worker() as app:
             # Publishing earlier built a producer pool bound to the eager-mode connection pool,

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (fixtures imported from conftest_review are redefined as test arguments)
 """Review API and pages: allowed reviewer, same-org user without the role, outsider."""
 
 from __future__ import annotations
@@ -9,14 +8,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
-from tests.sharing.conftest_review import (  # noqa: F401  (fixtures)
-    ACCOUNT_CLUSTER,
-    PRICE_SENTENCE,
-    catalog,
-    make_submission,
-    policy,
-    two_org_policy,
-)
+from tests.sharing.fixtures import ACCOUNT_CLUSTER, PRICE_SENTENCE
 
 
 def _api(user):

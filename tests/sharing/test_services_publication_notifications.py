@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (fixtures imported from conftest_review are redefined as test arguments)
 """Notifications are sent once, and a broker outage delays them instead of losing them."""
 
 from __future__ import annotations
@@ -16,13 +15,7 @@ from sharing.services.publication import (
     notify_recipients,
     notify_submitter,
 )
-from tests.sharing.conftest_review import (  # noqa: F401  (fixtures)
-    catalog,
-    make_submission,
-    policy,
-    publish,
-    two_org_policy,
-)
+from tests.sharing.fixtures import publish
 
 pytestmark = pytest.mark.django_db
 

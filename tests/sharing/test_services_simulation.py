@@ -16,7 +16,7 @@ from governance.services.policy import (
 )
 from sharing.models import Submission
 from sharing.services.simulation import policy_simulate
-from tests.sharing.conftest_review import ACCOUNT_CLUSTER, review_rules, submit
+from tests.sharing.fixtures import ACCOUNT_CLUSTER, review_rules, submit
 
 PROXY = {
     "service_name": "KeyBazaar",

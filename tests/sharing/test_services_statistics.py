@@ -14,7 +14,7 @@ from config.errors import AccessDenied
 from sharing.models import SharedIndicator, Statistic
 from sharing.selectors.insights import statistic_list
 from sharing.services.statistics import statistic_compile
-from tests.sharing.conftest_review import review_rules, submit
+from tests.sharing.fixtures import review_rules, submit
 
 NAME = "weekly-campaign-volume"
 

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (fixtures imported from conftest_review are redefined as test arguments)
 """Starting review: tasks per stage in order, queues on demand, auto-publication."""
 
 from __future__ import annotations
@@ -7,15 +6,7 @@ from audit.models import AuditEvent
 from sharing import lifecycle
 from sharing.models import ReviewQueue, SharedIndicator, TaskState
 from sharing.services.review import hold_reason
-from tests.sharing.conftest_review import (  # noqa: F401  (fixtures)
-    ACCOUNT_CLUSTER,
-    PRICE_SENTENCE,
-    acme_legal2,
-    catalog,
-    make_submission,
-    policy,
-    two_org_policy,
-)
+from tests.sharing.fixtures import ACCOUNT_CLUSTER, PRICE_SENTENCE
 
 
 def test_review_start_opens_first_stage_and_waits_the_rest(two_org_policy, make_submission):

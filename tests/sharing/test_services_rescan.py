@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (fixtures imported from conftest_review are redefined as test arguments)
 """Rescan on detector upgrade: published free text read again lands on counsel's recall list."""
 
 from __future__ import annotations
@@ -12,14 +11,6 @@ from sharing.scanning import Finding
 from sharing.services.lifecycle_jobs import indicator_withdraw
 from sharing.services.rescan import indicators_rescan
 from sharing.tasks import detector_rescan_task, recall_scan_task
-from tests.sharing.conftest_review import (  # noqa: F401  (fixtures)
-    catalog,
-    make_submission,
-    policy,
-    publish,
-    published,
-    two_org_policy,
-)
 
 NOTES = "Scripted signups through one relay."
 

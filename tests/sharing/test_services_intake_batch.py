@@ -7,19 +7,26 @@ import copy
 import pytest
 from django.core import mail
 from django.db import DatabaseError
+from django.utils import timezone
 
 from audit.integrity import check_database
 from audit.models import AuditEvent
 from config.errors import ValidationFailed
 from governance.models import Organization
+from governance.selectors.policy import effective_rule
 from sharing import lifecycle
 from sharing.models import CorrelationToken, ReviewTask, SharedIndicator, Submission
-from sharing.services import intake_batch
-from sharing.services.intake import submission_create
+from sharing.services import intake_batch, intake_write
+from sharing.services.intake import resolve_type, submission_create, submission_plan
 from sharing.services.intake_batch import IntakeItem, submission_create_many
-from sharing.services.publication import indicator_recipients, notify_recipients_batch
+from sharing.services.intake_write import plan_write, plans_write
+from sharing.services.publication import (
+    indicator_recipients,
+    notify_recipients_batch,
+    reader_groups,
+)
 from tests.governance.fixtures import baseline_rules
-from tests.sharing.conftest import ACCOUNT_CLUSTER, PRICE_SENTENCE
+from tests.sharing.fixtures import ACCOUNT_CLUSTER, PRICE_SENTENCE
 
 pytestmark = pytest.mark.django_db
 
@@ -152,6 +159,52 @@ def test_batch_leaves_what_one_by_one_leaves(
     assert check_database().size == AuditEvent.objects.count()
 
 
+def _plans(actor, org, items) -> list:
+    """Return the plans of `items` (all valid), as both intake paths build them."""
+    plans = []
+    now = timezone.now()
+    for item in items:
+        itype = resolve_type(item.indicator_type)
+        rule, reason = effective_rule(organization=org, indicator_type=itype)
+        plans.append(
+            submission_plan(
+                actor=actor,
+                organization=org,
+                itype=itype,
+                payload=item.payload,
+                source="taxii",
+                client_reference=item.client_reference,
+                rule=rule,
+                reason=reason,
+                now=now,
+            )
+        )
+    return plans
+
+
+def test_both_writers_leave_the_same_rows_and_events_for_the_same_plans(
+    users, orgs, catalog, approved_policy, account_cluster, proxy_service
+):
+    _policy_without_proxy_service(approved_policy)
+    analyst, acme = users["analyst"], orgs["acme"]
+    valid = _items(account_cluster, proxy_service, "x")[:4]  # auto, held, review, refused
+
+    def tagged(tag):
+        return [
+            IntakeItem(i.indicator_type, dict(i.payload), f"{tag}-{n}") for n, i in enumerate(valid)
+        ]
+
+    one = [plan_write(plan) for plan in _plans(analyst, acme, tagged("one"))]
+    many = _plans(analyst, acme, tagged("many"))
+    plans_write(many, reader_groups=lambda submission: list(reader_groups(submission)))
+
+    assert [_trace(p.submission) for p in many] == [_trace(s) for s in one]
+    assert [s.state for s in one] == [
+        lifecycle.PUBLISHED, lifecycle.IN_REVIEW, lifecycle.IN_REVIEW, lifecycle.REFUSED,
+    ]  # fmt: skip
+    assert check_database().size == AuditEvent.objects.count()
+
+
 def test_batch_holds_free_text_for_review_as_one_by_one_does(users, orgs, approved_policy):
     rules = copy.deepcopy(baseline_rules())
     rules["indicator_types"]["automation-client"]["fields"]["analyst_notes"] = "scrub"
@@ -269,7 +322,7 @@ def test_a_database_error_mid_batch_leaves_no_submission_and_no_event(
     def fail(indicators):
         raise DatabaseError("simulated failure after the submissions were inserted")
 
-    monkeypatch.setattr(intake_batch, "correlation_index_published", fail)
+    monkeypatch.setattr(intake_write, "correlation_index_published", fail)
     with pytest.raises(DatabaseError):
         submission_create_many(
             actor=users["analyst"],

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (fixtures imported from conftest_review are redefined as test arguments)
 """Expiry, purge, legal holds, recall after a policy change and SLA escalation, on a frozen
 clock; each job is idempotent and audited."""
 
@@ -19,14 +18,6 @@ from sharing.services.lifecycle_jobs import (
     legal_hold_place,
     review_tasks_escalate,
     submission_originals_purge,
-)
-from tests.sharing.conftest_review import (  # noqa: F401  (fixtures)
-    catalog,
-    make_submission,
-    policy,
-    publish,
-    published,
-    two_org_policy,
 )
 
 
@@ -76,7 +67,7 @@ def test_recall_scan_lists_indicators_a_new_policy_redacts_more_strictly(
     policy(audience=["acme", "globex"])  # same rules again: nothing to recall
     assert indicator_recall_scan() == []
     from tests.governance.fixtures import approve_rules
-    from tests.sharing.conftest_review import review_rules
+    from tests.sharing.fixtures import review_rules
 
     stricter = review_rules(audience=["acme", "globex"])
     stricter["indicator_types"]["account-cluster"]["fields"]["signup_ip"] = "drop"

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (fixtures imported from conftest_review are redefined as test arguments)
 """Review decisions: every path of the lifecycle, stricter redactions, separation of duties."""
 
 from __future__ import annotations
@@ -21,14 +20,7 @@ from sharing.services.review import (
     review_task_release,
 )
 from tests.factories import member_user
-from tests.sharing.conftest_review import (  # noqa: F401  (fixtures)
-    ACCOUNT_CLUSTER,
-    acme_legal2,
-    catalog,
-    make_submission,
-    policy,
-    two_org_policy,
-)
+from tests.sharing.fixtures import ACCOUNT_CLUSTER
 
 
 def _task(submission, stage):
@@ -158,7 +150,7 @@ def test_extra_redaction_stricter_updates_payload_and_hash(two_org_policy, make_
 
 
 def test_reviewer_cannot_approve_own_submission(two_org_policy, catalog, orgs, users):
-    from tests.sharing.conftest_review import submit
+    from tests.sharing.fixtures import submit
 
     # One person, two hats: acme analyst and forum counsel. They may not review their own.
     dual = member_user("dual", orgs["acme"], "analyst")

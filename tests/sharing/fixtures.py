@@ -1,20 +1,18 @@
-"""Review and publication test helpers: policies with chosen audiences, submissions in review.
+"""Sharing fixtures and helpers: sample payloads, policies with chosen audiences, submissions
+in review, published indicators.
 
-Test modules import the fixtures they need from here (pytest collects imported fixtures).
+A pytest plugin (`pytest_plugins` in tests/conftest.py): test modules use its fixtures by name
+and import only its plain helpers.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from audit.actors import SYSTEM
 from governance.roles import Role
 from sharing.models import Source, Submission
 from tests.factories import member_user
-
-# `catalog` is a plugin fixture; it is re-exported for the sharing test modules that still import
-# it from here (until #18 part 1 / merge: they move to the plugin then).
-from tests.governance.fixtures import approve_rules, baseline_rules, catalog  # noqa: F401
+from tests.governance.fixtures import approve_rules, baseline_rules
 
 ACCOUNT_CLUSTER = {
     "cluster_size": 42,
@@ -26,6 +24,13 @@ ACCOUNT_CLUSTER = {
     "analyst_notes": "Scripted signups through one relay.",
 }
 PRICE_SENTENCE = "We charge $4 per million tokens on our enterprise plan."
+
+PROXY_SERVICE = {
+    "service_name": "KeyBazaar",
+    "domain": "keybazaar.example",
+    "service_model": "key-resale",
+    "analyst_notes": "Sells pooled API keys in bulk on a public forum.",
+}
 
 
 def review_rules(*, audience=None, review=None, type_key: str = "account-cluster") -> dict:
@@ -53,7 +58,7 @@ def submit(*, user, organization, indicator_type, payload=None) -> Submission:
 
 
 @pytest.fixture
-def policy(catalog, users):  # noqa: F811
+def policy(catalog, users):
     """Return a helper that puts rules in force (member admin drafts, counsel approves)."""
 
     def make(**changes):
@@ -71,7 +76,7 @@ def two_org_policy(policy):
 
 
 @pytest.fixture
-def make_submission(catalog, users, orgs):  # noqa: F811
+def make_submission(catalog, users, orgs):
     """Return a helper that submits an account cluster from acme's analyst."""
 
     def make(*, user=None, organization=None, type_key="account-cluster", **kwargs):
@@ -89,22 +94,6 @@ def make_submission(catalog, users, orgs):  # noqa: F811
 def acme_legal2(orgs):
     """A second legal reviewer at acme (for two-reviewer races)."""
     return member_user("acme-legal2", orgs["acme"], Role.LEGAL_REVIEWER)
-
-
-__all__ = [
-    "ACCOUNT_CLUSTER",
-    "PRICE_SENTENCE",
-    "SYSTEM",
-    "acme_legal2",
-    "catalog",
-    "make_submission",
-    "policy",
-    "publish",
-    "published",
-    "acknowledge_all",
-    "submit",
-    "two_org_policy",
-]
 
 
 def publish(submission, users):
