@@ -21,7 +21,7 @@ from governance.services.policy import (
     policy_version_draft_create,
     policy_version_submit,
 )
-from sharing import lifecycle
+from sharing.core import lifecycle
 from sharing.models import ReviewTask, Source, Statistic, Submission, TaskState
 from sharing.services.correlation import correlation_reindex
 from sharing.services.intake import submission_create

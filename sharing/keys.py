@@ -11,7 +11,7 @@ from pathlib import Path
 from django.conf import settings
 
 from config.secrets import read_or_create_secret
-from sharing.redaction import PseudonymKey
+from sharing.core.redaction import PseudonymKey
 
 
 def pseudonym_key(key_id: str | None = None) -> PseudonymKey:

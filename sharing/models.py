@@ -9,7 +9,7 @@ from django.db import models
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from governance.models import IndicatorType, Organization, PolicyVersion
-from sharing import lifecycle
+from sharing.core import lifecycle
 
 
 class Source(models.TextChoices):

@@ -3,7 +3,7 @@ from django.urls import reverse
 from governance.navigation_registry import NavItem
 from governance.permissions import can
 from governance.roles import Capability
-from sharing import lifecycle
+from sharing.core import lifecycle
 from sharing.selectors.submissions import submission_list
 
 NAV_ITEMS: list = [

@@ -39,7 +39,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-DETECTOR_VERSION = "rules-1"
 CATEGORIES = (
     "price",
     "cost",

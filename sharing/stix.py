@@ -18,8 +18,8 @@ from typing import Any
 import stix2
 
 from governance.models import IndicatorType, Organization
+from sharing.core.redaction import NEUTRAL_MARKER
 from sharing.models import SharedIndicator
-from sharing.redaction import NEUTRAL_MARKER
 
 NAMESPACE = uuid.UUID("7d6b1f0e-3c2a-5e47-9a1b-c40de1a2f7b3")
 # Fixed creation time of the forum's own definitions (identity, extension, PAP markings).

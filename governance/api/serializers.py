@@ -5,7 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from governance import indicator_schema, policy_language
+from governance.core import indicator_schema, policy_language
 from governance.models import IndicatorType, OrgOverride, PolicyVersion
 from governance.selectors.catalog import catalog_fields
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from governance import policy_language
+from governance.core import policy_language
 
 
 def rules_to_yaml(rules: Mapping[str, Any], *, header: str = "") -> str:

@@ -30,9 +30,9 @@ import jsonschema
 import yaml
 
 from governance.core.canonical import canonical_sha256
-from governance.field_actions import ALL_DATATYPES
+from governance.core.field_actions import ALL_DATATYPES
 
-CATALOG_PATH = Path(__file__).resolve().parent / "catalog" / "indicator_types.yaml"
+CATALOG_PATH = Path(__file__).resolve().parent.parent / "catalog" / "indicator_types.yaml"
 
 SENSITIVITIES = ("technical", "personal", "competitive", "restricted")
 DATATYPES = frozenset(ALL_DATATYPES)

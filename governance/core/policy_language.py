@@ -16,7 +16,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from governance import field_actions as fa
+from governance.core import field_actions as fa
 
 SENSITIVITIES = ("technical", "personal", "competitive", "restricted")
 PROTECTED_SENSITIVITIES = frozenset({"competitive", "restricted"})

@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from config.errors import AccessDenied, NotFound
-from governance import policy_language
+from governance.core import policy_language
 from governance.core.canonical import canonical_sha256
 from governance.models import (
     IndicatorType,

@@ -9,7 +9,7 @@ from django.db import transaction
 from audit import actions
 from audit.actors import Actor
 from audit.services.log import audit_record
-from governance import indicator_schema
+from governance.core import indicator_schema
 from governance.models import IndicatorType
 from governance.permissions import require
 from governance.roles import Capability

@@ -16,7 +16,7 @@ from django.utils import timezone
 from audit import actions
 from audit.services.log import audit_record
 from config.errors import AccessDenied, Conflict, ValidationFailed
-from governance import policy_language
+from governance.core import policy_language
 from governance.core.canonical import canonical_sha256
 from governance.models import (
     IndicatorType,

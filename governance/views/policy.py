@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from config.errors import Conflict, ValidationFailed
 from config.pages import form_add_errors, page
-from governance import policy_language
+from governance.core import policy_language
 from governance.core.formatting import rules_by_type, rules_to_yaml
 from governance.forms import (
     DecisionForm,

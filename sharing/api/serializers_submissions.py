@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from sharing import lifecycle
+from sharing.core import lifecycle
 from sharing.services.intake import MAX_CLIENT_REFERENCE_LENGTH
 
 MAX_BULK_ITEMS = 1000

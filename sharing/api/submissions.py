@@ -10,8 +10,8 @@ from rest_framework.views import APIView
 
 from config.api_schema import cursor_page
 from governance.models import ApiToken
-from sharing import lifecycle
 from sharing.api import serializers_submissions as s
+from sharing.core import lifecycle
 from sharing.models import Source
 from sharing.selectors.submissions import (
     submission_get,

@@ -1,8 +1,8 @@
 """Redaction engine: apply the policy's field actions to a submission payload.
 
-Pure module (no Django). Actions are parsed with `governance.field_actions`, so policy validation
-and redaction read one grammar. The redaction report names the field, the action applied, the
-reason and the policy rule, never a removed or transformed-away value.
+Pure module (no Django). Actions are parsed with `governance.core.field_actions`, so policy
+validation and redaction read one grammar. The redaction report names the field, the action
+applied, the reason and the policy rule, never a removed or transformed-away value.
 
 Redaction is deterministic and idempotent: the report is ordered by field name, and redacting a
 redacted payload with the same plans returns it unchanged (``hmac:`` tokens, log10 buckets, IP
@@ -10,7 +10,7 @@ networks, truncated timestamps, masks, the neutral marker and the ``[REDACTED:..
 of earlier versions are recognised).
 
 Free text (`text` fields) is redacted in two passes: the observables found in it (addresses,
-e-mails, domains, URLs, hashes, keys, phones, account numbers: `sharing.observables`) get the
+e-mails, domains, URLs, hashes, keys, phones, account numbers: `sharing.core.observables`) get the
 action the type gives fields of their datatype, or are removed; then every sentence the scanner
 flags is replaced by the neutral marker.
 """
@@ -30,8 +30,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from governance import field_actions as fa
-from sharing.observables import KIND_DATATYPES, PROTECTED_RE, Observable, find_observables
+from governance.core import field_actions as fa
+from sharing.core.observables import KIND_DATATYPES, PROTECTED_RE, Observable, find_observables
 from sharing.scanning import Finding, Watchlist, scan
 
 # What recipients see where a sentence or an observable was removed: the same marker whatever

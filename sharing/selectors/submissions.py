@@ -14,7 +14,7 @@ from config.errors import AccessDenied, NotFound, ValidationFailed
 from governance.models import Organization
 from governance.permissions import organizations_with
 from governance.roles import Capability
-from sharing import lifecycle
+from sharing.core import lifecycle
 from sharing.models import Submission, SubmissionTransition, WatchlistTerm
 
 STATE_KEYS = frozenset(s for s, _ in lifecycle.STATES)

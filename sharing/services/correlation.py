@@ -23,9 +23,9 @@ from config.bulk import bulk_insert
 from config.errors import Conflict
 from config.jobs import enqueue_on_commit
 from sharing.core import correlation
+from sharing.core.redaction import PseudonymKey, pseudonymize_value
 from sharing.keys import pseudonym_key
 from sharing.models import CorrelationToken, PseudonymMapping, SharedIndicator
-from sharing.redaction import PseudonymKey, pseudonymize_value
 
 _MISSING = object()
 

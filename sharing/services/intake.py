@@ -21,12 +21,14 @@ from audit import actions
 from audit.services.log import audit_record
 from config.errors import Conflict, NotFound, ValidationFailed
 from governance.core.canonical import canonical_sha256
-from governance.indicator_schema import validate_payload
+from governance.core.indicator_schema import validate_payload
 from governance.models import IndicatorType, Organization
 from governance.permissions import organizations_with, require
 from governance.roles import Capability
 from governance.selectors.policy import EffectiveRule, effective_rule, member_org_slugs
-from sharing import lifecycle, scanning
+from sharing import scanning
+from sharing.core import lifecycle
+from sharing.core.redaction import FieldPlan, RedactionError, redact
 from sharing.keys import pseudonym_key
 from sharing.models import (
     ReviewTask,
@@ -36,7 +38,6 @@ from sharing.models import (
     SubmissionTransition,
     TaskState,
 )
-from sharing.redaction import FieldPlan, RedactionError, redact
 from sharing.services.intake_plan import (
     IntakePlan,
     QueueFor,

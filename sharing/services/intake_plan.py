@@ -17,7 +17,7 @@ from audit import actions
 from audit.actors import SYSTEM
 from audit.services.log import AuditSpec
 from governance.selectors.policy import EffectiveRule
-from sharing import lifecycle
+from sharing.core import lifecycle
 from sharing.models import (
     ReviewQueue,
     ReviewTask,

@@ -20,11 +20,11 @@ from audit.actors import SYSTEM
 from audit.services.log import audit_record
 from config.errors import AccessDenied, Conflict, ValidationFailed
 from config.jobs import enqueue_on_commit
-from governance import policy_language
+from governance.core import policy_language
 from governance.permissions import can, require
 from governance.roles import Capability, OrgKind, Role
 from governance.selectors.policy import effective_rule, member_org_slugs
-from sharing import lifecycle
+from sharing.core import lifecycle
 from sharing.models import ReviewTask, SharedIndicator, Submission, TaskState
 from sharing.services.correlation import correlation_index_indicator
 from sharing.services.publication import record_transition

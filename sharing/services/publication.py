@@ -20,10 +20,10 @@ from audit.actors import Actor
 from audit.services.log import audit_record
 from config.errors import Conflict, ValidationFailed
 from config.jobs import enqueue_on_commit
-from governance import policy_language
+from governance.core import policy_language
 from governance.core.canonical import canonical_sha256
 from governance.roles import ROLE_CAPABILITIES, Capability
-from sharing import lifecycle
+from sharing.core import lifecycle
 from sharing.models import (
     MarkingAcknowledgement,
     SharedIndicator,

@@ -16,8 +16,8 @@ from audit import actions
 from audit.actors import SYSTEM
 from audit.services.log import audit_record
 from sharing import scanning
+from sharing.core.redaction import protected_text, sentence_of
 from sharing.models import SharedIndicator
-from sharing.redaction import protected_text, sentence_of
 from sharing.services.intake import SCANNED_DATATYPES
 from sharing.services.watchlist import watchlist_for
 

@@ -12,20 +12,20 @@ from audit import actions
 from audit.services.log import audit_record
 from config.errors import AccessDenied, Conflict, ValidationFailed
 from config.jobs import enqueue_on_commit
-from governance import policy_language
+from governance.core import policy_language
 from governance.core.canonical import canonical_sha256
 from governance.models import Organization
 from governance.permissions import can, require
 from governance.roles import Capability, OrgKind, Role
-from sharing import lifecycle
-from sharing.keys import pseudonym_key
-from sharing.models import Decision, ReviewQueue, ReviewTask, Stage, Submission, TaskState
-from sharing.redaction import (
+from sharing.core import lifecycle
+from sharing.core.redaction import (
     FieldPlan,
     RedactionError,
     apply_extra_redactions,
     free_text_fields,
 )
+from sharing.keys import pseudonym_key
+from sharing.models import Decision, ReviewQueue, ReviewTask, Stage, Submission, TaskState
 from sharing.services.publication import (
     indicator_publish,
     record_transition,

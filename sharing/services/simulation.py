@@ -17,10 +17,10 @@ from django.db.models import Q
 from audit import actions
 from audit.services.log import audit_record
 from config.errors import Conflict, ValidationFailed
-from governance import field_actions as fa
-from governance import policy_language
+from governance.core import field_actions as fa
+from governance.core import policy_language
 from governance.core.canonical import canonical_sha256
-from governance.indicator_schema import validate_payload
+from governance.core.indicator_schema import validate_payload
 from governance.models import (
     IndicatorType,
     Organization,
@@ -31,7 +31,7 @@ from governance.permissions import require
 from governance.roles import Capability
 from governance.selectors.catalog import catalog_fields
 from governance.selectors.policy import EffectiveRule, effective_rule, member_org_slugs
-from sharing import lifecycle
+from sharing.core import lifecycle
 from sharing.models import Stage, Submission
 from sharing.services import intake, review
 

@@ -15,8 +15,8 @@ from governance.permissions import memberships, require
 from governance.roles import Capability, OrgKind
 from governance.selectors.policy import policy_version_in_force
 from sharing.core import safety_zone
+from sharing.core.redaction import RedactionError, normalize_value
 from sharing.models import SharedIndicator, Statistic
-from sharing.redaction import RedactionError, normalize_value
 
 UNSPECIFIED = "(unspecified)"
 

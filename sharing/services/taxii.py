@@ -29,7 +29,8 @@ from config.jobs import enqueue_on_commit
 from governance.models import IndicatorType, Organization
 from governance.permissions import require
 from governance.roles import Capability
-from sharing import lifecycle, stix
+from sharing import stix
+from sharing.core import lifecycle
 from sharing.models import Source, TaxiiStatus
 from sharing.services.intake_batch import IntakeItem, IntakeResult, submission_create_many
 

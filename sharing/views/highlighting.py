@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from sharing.redaction import sentence_number, sentence_of
+from sharing.core.redaction import sentence_number, sentence_of
 
 
 def flag_segments(text: str, spans: list[dict]) -> list[dict]:

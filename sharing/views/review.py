@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from config.errors import ApplicationError
 from config.pages import page
-from governance import field_actions as fa
+from governance.core import field_actions as fa
 from governance.permissions import can
 from governance.roles import Capability
 from sharing.models import Decision, TaskState

@@ -16,7 +16,7 @@ from config.pages import form_add_errors, page
 from governance.permissions import can, organizations_with
 from governance.roles import Capability
 from governance.selectors.catalog import indicator_type_list
-from sharing import lifecycle
+from sharing.core import lifecycle
 from sharing.forms import (
     IndicatorTypeChoiceForm,
     SubmissionForm,

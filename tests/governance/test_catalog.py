@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from stix2patterns.validator import run_validator
 
-from governance.field_actions import check_action
-from governance.indicator_schema import (
+from governance.core.field_actions import check_action
+from governance.core.indicator_schema import (
     DATATYPES,
     SENSITIVITIES,
     fields_by_type,
@@ -17,7 +17,7 @@ from governance.indicator_schema import (
     load_catalog,
     validate_payload,
 )
-from governance.policy_language import (
+from governance.core.policy_language import (
     PROTECTED_SENSITIVITIES,
     field_plan,
     parse_rules_yaml,
@@ -272,6 +272,6 @@ def test_policy_language_doc_shows_the_baseline_policy(baseline: dict) -> None:
 
 
 def test_the_baseline_policy_auto_publishes_only_structured_types(baseline, catalog) -> None:
-    from governance.policy_language import free_text_warnings
+    from governance.core.policy_language import free_text_warnings
 
     assert free_text_warnings(baseline, catalog={t["key"]: t["fields"] for t in catalog}) == []

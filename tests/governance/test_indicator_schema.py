@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from governance.indicator_schema import (
+from governance.core.indicator_schema import (
     COUNTRY_CODES,
     CatalogError,
     check_catalog,

@@ -61,7 +61,7 @@ def test_sync_indicator_types_command_bumps_schema_on_field_change(db, tmp_path)
     out = io.StringIO()
     call_command("sync_indicator_types", stdout=out)
     assert "account-cluster: schema v1" in out.getvalue()
-    from governance.indicator_schema import CATALOG_PATH
+    from governance.core.indicator_schema import CATALOG_PATH
 
     changed = tmp_path / "catalog.yaml"
     changed.write_text(

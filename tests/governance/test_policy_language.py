@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from governance.core.canonical import canonical_sha256
-from governance.policy_language import (
+from governance.core.policy_language import (
     ALL_MEMBERS,
     PAP_ORDER,
     REVIEW_STAGES,

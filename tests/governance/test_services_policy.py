@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from audit.actors import SYSTEM
 from audit.models import AuditEvent
 from config.errors import AccessDenied, Conflict, ValidationFailed
-from governance import policy_language
+from governance.core import policy_language
 from governance.models import PolicyStatus, PolicyVersion
 from governance.selectors.policy import effective_rule, policy_version_in_force
 from governance.services.catalog import indicator_types_sync
@@ -269,7 +269,7 @@ def test_reject_records_statement(catalog, users):
 
 
 def test_schema_drift_makes_the_type_unshareable(baseline_policy, orgs, users):
-    from governance import indicator_schema
+    from governance.core import indicator_schema
 
     account = next(t for t in indicator_schema.load_catalog() if t["key"] == "account-cluster")
     rule, reason = effective_rule(
@@ -475,7 +475,7 @@ def test_an_accepted_override_is_never_looser(baseline_policy, orgs, users, over
 
 
 def test_approval_refused_when_a_covered_schema_changed_after_submission(catalog, users):
-    from governance import indicator_schema
+    from governance.core import indicator_schema
 
     admin = users["member_admin"]
     version = policy_version_submit(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from django.urls import reverse
+from django.utils.html import escape
 from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
@@ -122,9 +123,9 @@ def test_reviewer_sees_held_free_text_with_flagged_sentences_and_prefilled_chang
     assert 'data-testid="hold-reason"' in page
     assert f'<mark class="flag">{PRICE_SENTENCE[:-1]}</mark>' in page
     price = next(f for f in submission.flags if f["category"] == "price")
-    assert price["explanation"] in page
+    assert escape(price["explanation"]) in page
     prefilled = f"- analyst_notes, sentence 2 (price: {price['explanation']})"
-    assert "Please remove these sentences and resubmit:" in page and prefilled in page
+    assert "Please remove these sentences and resubmit:" in page and escape(prefilled) in page
     response = client.post(
         reverse("review-task-decide", args=[task.pk]),
         {"decision": "request_changes", "reason": f"Please remove:\n{prefilled}"},

@@ -9,7 +9,8 @@ from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
 from governance.services.accounts import api_token_create
-from sharing import lifecycle
+from sharing import scanning
+from sharing.core import lifecycle
 from sharing.models import Submission
 from sharing.services.intake import submission_create
 from tests.sharing.fixtures import PRICE_SENTENCE, PROXY_SERVICE
@@ -53,7 +54,7 @@ class TestSingle:
         assert body["organization"] == "acme"
         assert "[removed under policy]" in body["redacted_payload"]["analyst_notes"]
         assert "payload" not in body
-        assert body["detector_version"] == "rules-1"
+        assert body["detector_version"] == scanning.DETECTOR_VERSION
         assert Submission.objects.get(pk=body["id"]).source == "api"
 
     def test_same_client_reference_twice_is_one_submission(

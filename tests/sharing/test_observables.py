@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sharing.observables import find_observables
-from sharing.redaction import (
+from sharing.core.observables import find_observables
+from sharing.core.redaction import (
     NEUTRAL_MARKER,
     FieldPlan,
     PseudonymKey,

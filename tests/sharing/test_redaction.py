@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from sharing.redaction import (
+from sharing.core.redaction import (
     NO_RULE_REASON,
     FieldPlan,
     PseudonymKey,

@@ -12,10 +12,10 @@ from django.db import connection
 from audit.actors import SYSTEM
 from audit.models import AuditEvent
 from config.errors import AccessDenied, Conflict, NotFound, ValidationFailed
-from governance import indicator_schema
+from governance.core import indicator_schema
 from governance.core.canonical import canonical_sha256
 from governance.services.catalog import indicator_types_sync
-from sharing import lifecycle
+from sharing.core import lifecycle
 from sharing.models import ReviewTask, Submission, SubmissionTransition
 from sharing.services.intake import (
     MAX_STRING_LENGTH,

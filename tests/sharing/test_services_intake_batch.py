@@ -14,7 +14,7 @@ from audit.models import AuditEvent
 from config.errors import ValidationFailed
 from governance.models import Organization
 from governance.selectors.policy import effective_rule
-from sharing import lifecycle
+from sharing.core import lifecycle
 from sharing.models import CorrelationToken, ReviewTask, SharedIndicator, Submission
 from sharing.services import intake_batch, intake_write
 from sharing.services.intake import resolve_type, submission_create, submission_plan

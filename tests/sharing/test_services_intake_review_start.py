@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from audit.models import AuditEvent
-from sharing import lifecycle
+from sharing.core import lifecycle
 from sharing.models import ReviewQueue, SharedIndicator, TaskState
 from sharing.services.review import hold_reason
 from tests.sharing.fixtures import ACCOUNT_CLUSTER, PRICE_SENTENCE

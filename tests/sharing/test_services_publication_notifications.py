@@ -8,7 +8,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from sharing import lifecycle
+from sharing.core import lifecycle
 from sharing.models import SharedIndicator, Submission
 from sharing.services.publication import (
     notifications_catch_up,

@@ -14,6 +14,8 @@ from sharing.tasks import detector_rescan_task, recall_scan_task
 
 NOTES = "Scripted signups through one relay."
 
+SHIPPED_VERSION = scanning.DETECTOR_VERSION  # before a test monkeypatches an upgrade
+
 
 def _upgrade(monkeypatch, version="test-2"):
     """Deploy a 'new detector' that flags the word relay."""
@@ -29,12 +31,12 @@ def _upgrade(monkeypatch, version="test-2"):
 
 
 def test_the_detector_version_is_recorded_at_intake_and_publication(published):
-    assert published.submission.detector_version == scanning.DETECTOR_VERSION == "rules-1"
-    assert published.detector_version == "rules-1"
+    assert published.submission.detector_version == SHIPPED_VERSION
+    assert published.detector_version == SHIPPED_VERSION
     created = AuditEvent.objects.get(
         action="submission.created", object_id=str(published.submission_id)
     )
-    assert created.data["detector_version"] == "rules-1"
+    assert created.data["detector_version"] == SHIPPED_VERSION
 
 
 def test_nothing_is_rescanned_while_the_detector_is_the_same(published):
@@ -59,13 +61,13 @@ def test_a_new_detector_rescans_published_text_onto_the_recall_list(
     assert detector_rescan_task() == 0
     recall = AuditEvent.objects.get(action="indicator.recall_flagged")
     assert recall.data["detector_version"] == "test-2"
-    assert recall.data["previous_detector_version"] == "rules-1"
+    assert recall.data["previous_detector_version"] == SHIPPED_VERSION
     assert recall.data["flags"] == {"customer": 1}
     run = AuditEvent.objects.get(action="indicator.rescanned")
     assert run.actor_username == "system" and run.object_id == "test-2"
     assert run.data == {
         "detector_version": "test-2",
-        "previous_versions": ["rules-1"],
+        "previous_versions": [SHIPPED_VERSION],
         "rescanned": 1,
         "flagged": 1,
     }
@@ -84,7 +86,9 @@ def test_withdrawn_indicators_are_not_rescanned_and_leave_the_recall_list(
     indicator_withdraw(actor=users["counsel"], indicator=published, reason="Superseded.")
     _upgrade(monkeypatch)
     assert indicators_rescan() == []
-    assert SharedIndicator.objects.get(pk=published.pk).detector_version == "rules-1"
+    assert (
+        SharedIndicator.objects.get(pk=published.pk).detector_version == SHIPPED_VERSION
+    )
     client.force_login(users["counsel"])
     assert published.stix_id not in client.get(reverse("review-recalls")).content.decode()
 

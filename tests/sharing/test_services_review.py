@@ -9,7 +9,7 @@ from audit.models import AuditEvent
 from config.errors import AccessDenied, Conflict, ValidationFailed
 from governance.core.canonical import canonical_sha256
 from governance.services.accounts import membership_create
-from sharing import lifecycle
+from sharing.core import lifecycle
 from sharing.models import Decision, SharedIndicator, TaskState
 from sharing.services.intake import submission_resubmit
 from sharing.services.review import (

@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from audit.models import AuditEvent
+from sharing import scanning
 from sharing.models import Submission, WatchlistTerm
 from sharing.services.intake import submission_create
 from tests.sharing.fixtures import PRICE_SENTENCE, PROXY_SERVICE
@@ -134,7 +135,7 @@ class TestListAndDetail:
         html = client_for(users["analyst"]).get(f"/submissions/{submission.pk}/").content.decode()
         assert '<mark class="flag"' in html
         assert "[removed under policy]" in html
-        assert "detector <code>rules-1</code>" in html
+        assert f"detector <code>{scanning.DETECTOR_VERSION}</code>" in html
         # The category is in the report the submitter reads, not in what recipients get.
         assert "scanner flagged price (" in html
         assert 'data-testid="redaction-report"' in html and 'data-testid="history"' in html

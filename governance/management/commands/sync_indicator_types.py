@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from audit.actors import SYSTEM
-from governance import indicator_schema
+from governance.core import indicator_schema
 from governance.services.catalog import indicator_types_sync
 
 
