@@ -86,9 +86,7 @@ def test_withdrawn_indicators_are_not_rescanned_and_leave_the_recall_list(
     indicator_withdraw(actor=users["counsel"], indicator=published, reason="Superseded.")
     _upgrade(monkeypatch)
     assert indicators_rescan() == []
-    assert (
-        SharedIndicator.objects.get(pk=published.pk).detector_version == SHIPPED_VERSION
-    )
+    assert SharedIndicator.objects.get(pk=published.pk).detector_version == SHIPPED_VERSION
     client.force_login(users["counsel"])
     assert published.stix_id not in client.get(reverse("review-recalls")).content.decode()
 
