@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils import timezone
 
-from governance.navigation_registry import dashboard_panels
+from governance.navigation_registry import dashboard_panels, inbox_items
 from governance.permissions import capabilities
 from governance.roles import Capability
 
@@ -17,5 +18,10 @@ def dashboard(request):
     return render(
         request,
         "governance/dashboard.html",
-        {"capability_labels": labels, "panels": dashboard_panels(request.user)},
+        {
+            "capability_labels": labels,
+            "panels": dashboard_panels(request.user),
+            "inbox": inbox_items(request.user),
+            "now": timezone.now(),
+        },
     )

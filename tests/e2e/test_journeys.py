@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from governance.demo import DEMO_PASSWORD
-from tests.e2e.conftest import login
+from tests.e2e.conftest import login, nav_to
 
 pytestmark = pytest.mark.browser
 
@@ -71,7 +71,7 @@ def test_legal_reviewer_claims_and_decides(demo, live_server, page):
 
 def test_member_admin_drafts_a_change_an_override_and_manages_tokens(demo, live_server, page):
     login(page, live_server, "halcyon-admin", DEMO_PASSWORD)
-    page.get_by_role("link", name="Policy", exact=True).click()
+    nav_to(page, "Policy versions")
     page.get_by_test_id("new-draft").click()
     text = page.input_value("#id_text")
     page.fill("#id_text", text.replace("retention_days: 180", "retention_days: 120", 1))
@@ -141,17 +141,17 @@ def test_counsel_approves_a_policy_and_a_submission_and_places_a_legal_hold(
 
 def test_regulator_browses_the_log_exports_and_verifies_offline(demo, live_server, page, tmp_path):
     login(page, live_server, "regulator", DEMO_PASSWORD)
-    page.get_by_role("link", name="Audit log").click()
+    nav_to(page, "Audit log")
     expect(page.get_by_test_id("audit-event").first).to_be_visible()
     assert "$12" not in page.content()  # a redacted-away price never reaches the log
 
-    page.get_by_role("link", name="Checkpoints").click()
+    nav_to(page, "Checkpoints")
     with page.expect_download() as key_download:
         page.get_by_test_id("public-key-download").click()
     key_file = tmp_path / "forum.pub"
     key_download.value.save_as(key_file)
 
-    page.get_by_role("link", name="Exports").click()
+    nav_to(page, "Exports")
     page.get_by_role("button", name="Request export").click()
     newest = page.get_by_test_id("export-row").first
     expect(newest.get_by_test_id("export-status")).to_have_text("Complete", timeout=30_000)
