@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from sharing.services import lifecycle_jobs, publication, rescan
+from sharing.services import lifecycle_jobs, notifications, publication, rescan
 from sharing.tasks_insights import correlation_reindex_task, correlation_rekey_task
 
 # Registered here so a worker that imports `sharing.tasks` knows them too.
 __all__ = ["correlation_reindex_task", "correlation_rekey_task"]
+
+
+@shared_task(acks_late=True)
+def notify_reviewers_task(task_ids: list[int]) -> int:
+    """Email the eligible reviewers of newly opened review tasks a link to each."""
+    return notifications.notify_reviewers(task_ids=task_ids)
 
 
 @shared_task(acks_late=True)

@@ -25,29 +25,13 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from governance.core.wording import EMPTY, label_text
+from governance.core.wording import with_article as with_article_text
+
 register = template.Library()
 
-EMPTY = "—"
 _NAMES_TTL_SECONDS = 60.0
 _names: dict[str, tuple[float, dict[str, str]]] = {}
-
-
-def label_text(key) -> str:
-    """Return a stored key as words: `in_review` → "In review"."""
-    if key is None or key == "":
-        return EMPTY
-    text = str(key).replace("_", " ").replace("-", " ").strip()
-    return text[:1].upper() + text[1:]
-
-
-def article_for(word: str) -> str:
-    """Return "an" before a vowel sound and "a" otherwise (by the first letter)."""
-    return "an" if str(word)[:1].lower() in "aeiou" else "a"
-
-
-def with_article_text(phrase: str) -> str:
-    """Return `phrase` after its indefinite article: "an Account cluster"."""
-    return f"{article_for(phrase)} {phrase}"
 
 
 def _lookup(kind: str, key: str) -> str | None:

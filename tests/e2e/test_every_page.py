@@ -49,7 +49,8 @@ PAGE_FACTS = """() => {
     active: document.querySelectorAll('nav[aria-label=Main] [aria-current=page]').length,
     dupes: [...new Set(dupes)],
     clipped,
-    links: [...document.querySelectorAll('nav[aria-label=Main] a')].map((a) => [a.textContent.trim(), a.getAttribute('href')]),
+    links: [...document.querySelectorAll('nav[aria-label=Main] a')]
+      .map((a) => [a.textContent.trim(), a.getAttribute('href')]),
   };
 }"""
 
@@ -66,6 +67,7 @@ def _model_labels() -> re.Pattern:
 
 def _check(page, url: str, problems: list[str], models: re.Pattern) -> dict:
     page.goto(url)
+    print("VISIT", url)
     facts = page.evaluate(PAGE_FACTS)
     where = urlparse(page.url).path
     if facts["overflow"] > 0:

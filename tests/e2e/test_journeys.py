@@ -63,6 +63,7 @@ def test_legal_reviewer_claims_and_decides(demo, live_server, page):
     expect(page.get_by_test_id("task-state")).to_contain_text("Claimed")
     # The price the analyst typed is flagged on the original side and gone on the redacted side.
     expect(page.get_by_test_id("redacted-analyst_notes")).not_to_contain_text("$12")
+    page.get_by_role("radio", name="Approve", exact=True).check()
     page.get_by_role("button", name="Record decision").click()
     expect(page.get_by_text("Decision recorded.")).to_be_visible()
     submission = Submission.objects.get(client_reference="demo-northwind-farm-1")
@@ -124,6 +125,7 @@ def test_counsel_approves_a_policy_and_a_submission_and_places_a_legal_hold(
     row = page.get_by_test_id("task-row").filter(has_text="Proxy or reseller service").first
     row.get_by_role("link").click()
     page.get_by_role("button", name="Claim").click()
+    page.get_by_role("radio", name="Approve", exact=True).check()
     page.get_by_role("button", name="Record decision").click()
     expect(page.get_by_text("Decision recorded.")).to_be_visible()
     indicator = SharedIndicator.objects.get(submission__client_reference="demo-halcyon-reseller-1")
