@@ -1,7 +1,8 @@
 """Formatting for every page and e-mail, in one place: `{% load clearroom %}`.
 
 - `value|display` renders any stored value for a person: a mapping as a definition list, a list
-  as comma-separated items, None as a dash, a datetime through `when`; never a Python repr.
+  as comma-separated items, None as a dash, a datetime through `when`, a hex digest shortened
+  (whole on hover); never a Python repr.
 - `value|as_json` renders data as indented JSON in a `<pre>` (for "exactly as published").
 - `moment|when` renders a datetime on one line: UTC in the markup and on hover; the page's
   script rewrites the text into the reader's own time zone.
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import time
 from collections.abc import Mapping
 
@@ -31,6 +33,7 @@ from governance.core.wording import with_article as with_article_text
 register = template.Library()
 
 _NAMES_TTL_SECONDS = 60.0
+_LONG_HEX = re.compile(r"[0-9a-f]{40,}")
 _names: dict[str, tuple[float, dict[str, str]]] = {}
 
 
@@ -168,6 +171,9 @@ def _display(value) -> str:
             '<ol class="data">{}</ol>',
             format_html_join("", "<li>{}</li>", ((_display(v),) for v in value)),
         )
+    if isinstance(value, str) and _LONG_HEX.fullmatch(value):
+        # A digest: the first characters identify it; the whole value is on hover.
+        return format_html('<span class="mono" title="{}">{}…</span>', value, value[:12])
     return format_html("{}", value)
 
 

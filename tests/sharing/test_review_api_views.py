@@ -199,3 +199,20 @@ def test_review_form_preselects_no_decision(two_org_policy, make_submission, use
     assert response.status_code in (200, 302)
     task = _api(users["legal_reviewer"]).get(f"/api/v1/review-tasks/{task_id}/").json()
     assert task["decision"] in ("", None)
+
+
+def test_dashboard_inbox_lists_the_reviewers_tasks_by_due_date(
+    two_org_policy, make_submission, users, client
+):
+    make_submission()
+    make_submission()
+    tasks = _api(users["legal_reviewer"]).get("/api/v1/review-tasks/").json()["results"]
+    client.force_login(users["legal_reviewer"])
+    inbox = client.get(reverse("dashboard")).content.decode().split('data-testid="inbox"')[1]
+    inbox = inbox.split("</section>")[0]
+    positions = [inbox.index(reverse("review-task", args=[t["id"]])) for t in tasks]
+    assert positions == sorted(positions) and inbox.count('data-testid="inbox-item"') == 2
+    assert "Account cluster from Acme AI" in inbox
+    client.force_login(users["other_legal"])
+    inbox = client.get(reverse("dashboard")).content.decode().split('data-testid="inbox"')[1]
+    assert "review/tasks" not in inbox.split("</section>")[0]
