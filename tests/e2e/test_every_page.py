@@ -141,6 +141,13 @@ def test_every_page_is_readable_for_every_role(demo, live_server, browser):
                 continue
             seen.add(href)
             _check(page, live_server.url + href, problems, models)
+            claim = page.get_by_role("button", name="Claim", exact=True)
+            if claim.count():
+                # A claimed task shows the decision form and the "Redact further" selects.
+                claim.click()
+                _check(page, live_server.url + href, problems, models)
+                if shots:
+                    _screenshot(page, Path(shots) / f"{username}-review-task.png")
         if shots:
             page.goto(f"{live_server.url}/")
             _screenshot(page, Path(shots) / f"{username}-dashboard.png")
