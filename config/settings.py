@@ -297,6 +297,8 @@ CELERY_BEAT_SCHEDULE: dict = {
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = VAR_DIR / "mail"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "clearroom@localhost")
+# The address people open Clearroom at: e-mails link to pages under it.
+CLEARROOM_BASE_URL = env_str("CLEARROOM_BASE_URL", "http://127.0.0.1:8000")
 
 # Clearroom's own settings.
 CLEARROOM_FORUM_NAME = env_str("CLEARROOM_FORUM_NAME", "Clearroom forum")

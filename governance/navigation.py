@@ -9,15 +9,43 @@ from governance.navigation_registry import NavItem
 from governance.permissions import can
 from governance.roles import Capability as C
 
+INBOX_LIMIT = 10
+
 NAV_ITEMS: list = [
-    NavItem("Catalog", "catalog", (C.SUBMIT, C.READ_FEED, C.READ_AUDIT), order=60),
     NavItem(
-        "Policy", "policy-versions", (C.DRAFT_POLICY, C.APPROVE_POLICY, C.READ_AUDIT), order=70
+        "Catalog", "catalog", (C.SUBMIT, C.READ_FEED, C.READ_AUDIT), order=60, section="Insights"
     ),
-    NavItem("Policy in force", "policy-in-force", (C.READ_AUDIT,), order=71),
-    NavItem("Overrides", "org-overrides", (C.SET_OVERRIDE,), order=72),
-    NavItem("API tokens", "api-tokens", (C.MANAGE_ORG,), order=90),
+    NavItem(
+        "Policy versions",
+        "policy-versions",
+        (C.DRAFT_POLICY, C.APPROVE_POLICY, C.READ_AUDIT),
+        order=70,
+        section="Policy",
+    ),
+    NavItem("Policy in force", "policy-in-force", (C.READ_AUDIT,), order=71, section="Policy"),
+    NavItem("Overrides", "org-overrides", (C.SET_OVERRIDE,), order=72, section="Policy"),
+    NavItem("API tokens", "api-tokens", (C.MANAGE_ORG,), order=90, section="Settings"),
 ]
+
+
+def inbox(user) -> list[dict]:
+    """Return the policy versions waiting for this counsel's decision (not their own drafts)."""
+    if not can(user, C.APPROVE_POLICY):
+        return []
+    waiting = (
+        PolicyVersion.objects.filter(status=PolicyStatus.PENDING_APPROVAL)
+        .exclude(drafted_by=user)
+        .order_by("id")[:INBOX_LIMIT]
+    )
+    return [
+        {
+            "kind": "Policy to approve",
+            "label": f"Policy version {version.number}",
+            "url": reverse("policy-version-review", args=[version.pk]),
+            "due": None,
+        }
+        for version in waiting
+    ]
 
 
 def dashboard_panels(user) -> list[dict]:

@@ -1,7 +1,9 @@
 """Navigation entries: each app lists its pages in `<app>/navigation.py` as NAV_ITEMS.
 
 An entry is shown only to users holding its capability, so each role sees what it can do and
-nothing else; an app adds a link here only when the page behind it works.
+nothing else; an app adds a link here only when the page behind it works. Entries with a
+`section` are grouped under a menu of that name (a `<details>` element: it opens without
+JavaScript), so counsel's dozen pages fit on one line.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ class NavItem:
     url_name: str
     capabilities: tuple[str, ...]  # any one of them shows the entry
     order: int = 100
+    # Items sharing a section are grouped under one menu, so the bar stays on one line.
+    section: str = ""
 
 
 def app_module(app: str, name: str):
@@ -52,3 +56,19 @@ def dashboard_panels(user) -> list[dict]:
         if provider is not None:
             panels.extend(provider(user))
     return panels
+
+
+def inbox_items(user) -> list[dict]:
+    """Return what waits for this user, from every app's `inbox(user)`, soonest due first.
+
+    Each item is `{kind, label, url, due}`; `due` is a datetime or None (undated items follow
+    the dated ones, in the order the apps gave them).
+    """
+    items: list[dict] = []
+    for app in NAV_APPS:
+        module = app_module(app, "navigation")
+        provider = getattr(module, "inbox", None) if module is not None else None
+        if provider is not None:
+            items.extend(provider(user))
+    dated = sorted((i for i in items if i.get("due")), key=lambda i: i["due"])
+    return dated + [i for i in items if not i.get("due")]

@@ -5,7 +5,13 @@ from __future__ import annotations
 from celery import shared_task
 
 from audit.actors import SYSTEM
-from sharing.services import correlation, lifecycle_jobs, publication, rescan
+from sharing.services import correlation, lifecycle_jobs, notifications, publication, rescan
+
+
+@shared_task(acks_late=True)
+def notify_reviewers_task(task_ids: list[int]) -> int:
+    """Email the eligible reviewers of newly opened review tasks a link to each."""
+    return notifications.notify_reviewers(task_ids=task_ids)
 
 
 @shared_task(acks_late=True)

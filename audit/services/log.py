@@ -62,6 +62,23 @@ def object_ref(obj: models.Model | None) -> tuple[str | None, str | None]:
     return f"{obj._meta.app_label}.{obj._meta.model_name}", str(obj.pk)
 
 
+def audit_recorded_since(
+    *, actor, action: str, obj: models.Model, since, data: dict | None = None
+) -> bool:
+    """Return whether `actor` already recorded `action` on `obj` (with `data`) since `since`."""
+    object_type, object_id = object_ref(obj)
+    events = AuditEvent.objects.filter(
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        actor_user_id=actor.pk,
+        recorded_at__gte=since,
+    )
+    for key, value in (data or {}).items():
+        events = events.filter(**{f"data__{key}": value})
+    return events.exists()
+
+
 # One simple-protocol execute (no bound parameters, so psycopg may send two statements): the
 # constraint mode and the head's lock cost one round trip. See `locked_head` for why the
 # constraints must be checked before the head is locked.

@@ -93,6 +93,17 @@ def _is_regulator(user) -> bool:
 @audit_reader_required
 def checkpoint_list(request):
     checkpoints = list(audit_checkpoint_list(user=request.user)[:100])
+    can_cosign = _is_regulator(request.user)
+    for checkpoint in checkpoints:
+        # One form per row, each with its own element ids, so every label names its own field.
+        checkpoint.cosign_form = (
+            CosignatureForm(
+                initial={"checkpoint_size": checkpoint.size},
+                auto_id=f"id_cosign_{checkpoint.size}_%s",
+            )
+            if can_cosign
+            else None
+        )
     return render(
         request,
         "audit/checkpoints.html",
@@ -101,8 +112,7 @@ def checkpoint_list(request):
             "verifier_key": keys.verifier_key_text(),
             "key_id": keys.key_id_hex(),
             "key_name": keys.key_name(),
-            "can_cosign": _is_regulator(request.user),
-            "cosign_form": CosignatureForm(),
+            "can_cosign": can_cosign,
         },
     )
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from audit import actions
 from audit.services.log import audit_record
 from config.errors import AccessDenied, Conflict, ValidationFailed
+from config.jobs import enqueue_on_commit
 from governance.core import policy_language
 from governance.core.canonical import canonical_sha256
 from governance.models import (
@@ -159,6 +160,7 @@ def policy_version_submit(*, actor, version: PolicyVersion) -> PolicyVersion:
             "type_schema_versions": schema_versions,
         },
     )
+    enqueue_on_commit("governance.tasks.notify_policy_pending_task", version_id=version.pk)
     return version
 
 

@@ -6,9 +6,10 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils import timezone
 
 from governance import demo
-from governance.navigation_registry import dashboard_panels
+from governance.navigation_registry import dashboard_panels, inbox_items
 from governance.permissions import capabilities
 from governance.roles import Capability
 
@@ -20,7 +21,12 @@ def dashboard(request):
     return render(
         request,
         "governance/dashboard.html",
-        {"capability_labels": labels, "panels": dashboard_panels(request.user)},
+        {
+            "capability_labels": labels,
+            "panels": dashboard_panels(request.user),
+            "inbox": inbox_items(request.user),
+            "now": timezone.now(),
+        },
     )
 
 

@@ -7,6 +7,8 @@ table.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 SUBMITTED = "submitted"
 REFUSED = "refused"
 IN_REVIEW = "in_review"
@@ -40,6 +42,11 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     WITHDRAWN: frozenset(),
     EXPIRED: frozenset(),
 }
+
+# Viewing an original is audited; a reload of the same original by the same person within this
+# window is the same view and is not recorded again. The log keeps distinct views: another
+# person, another review task, or a view after the window (docs/audit.md).
+ORIGINAL_VIEW_WINDOW = timedelta(minutes=10)
 
 TERMINAL: frozenset[str] = frozenset(s for s, targets in TRANSITIONS.items() if not targets)
 

@@ -7,14 +7,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from audit import actions
-from audit.services.log import audit_record
+from audit.services.log import audit_record, audit_recorded_since
 from config.errors import AccessDenied, NotFound, ValidationFailed
 from governance.models import Organization
 from governance.permissions import organizations_with
 from governance.roles import Capability
 from sharing.core import lifecycle
+from sharing.core.lifecycle import ORIGINAL_VIEW_WINDOW
 from sharing.models import Submission, SubmissionTransition, WatchlistTerm
 
 STATE_KEYS = frozenset(s for s, _ in lifecycle.STATES)
@@ -60,9 +62,17 @@ def submission_get(*, actor, id: Any) -> Submission:  # noqa: A002 - the selecto
 
 
 def submission_original_view(*, actor, id: Any) -> Submission:
-    """Return a submission to show with its original payload, and audit that it was seen."""
+    """Return a submission to show with its original payload, and audit that it was seen.
+
+    A reload by the same person within ORIGINAL_VIEW_WINDOW is not recorded again.
+    """
     submission = submission_get(actor=actor, id=id)
-    if submission.payload is not None:
+    if submission.payload is not None and not audit_recorded_since(
+        actor=actor,
+        action=actions.SUBMISSION_ORIGINAL_VIEWED,
+        obj=submission,
+        since=timezone.now() - ORIGINAL_VIEW_WINDOW,
+    ):
         audit_record(
             actor=actor,
             action=actions.SUBMISSION_ORIGINAL_VIEWED,

@@ -17,12 +17,14 @@ from guardian.shortcuts import assign_perm
 
 from audit.services.log import audit_record_many
 from config.bulk import bulk_insert
+from config.jobs import enqueue_on_commit
 from sharing.models import (
     ReviewTask,
     SharedIndicator,
     SharedIndicatorGroupObjectPermission,
     Submission,
     SubmissionTransition,
+    TaskState,
 )
 from sharing.services import publication
 from sharing.services.correlation import correlation_index_published
@@ -68,6 +70,9 @@ def plan_write(plan: IntakePlan) -> Submission:
         submission.save(update_fields=["state", "decided_at", "updated_at"])
     SubmissionTransition.objects.bulk_create(plan.history)
     ReviewTask.objects.bulk_create(plan.tasks)
+    opened = [task.pk for task in plan.tasks if task.state == TaskState.OPEN]
+    if opened:
+        enqueue_on_commit("sharing.tasks.notify_reviewers_task", task_ids=opened)
     indicator = plan.indicator
     if indicator is not None:
         indicator.save(force_insert=True)

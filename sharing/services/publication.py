@@ -20,8 +20,10 @@ from audit.actors import Actor
 from audit.services.log import audit_record
 from config.errors import Conflict, ValidationFailed
 from config.jobs import enqueue_on_commit
+from config.links import absolute_url
 from governance.core import policy_language
 from governance.core.canonical import canonical_sha256
+from governance.core.wording import label_text, with_article
 from governance.roles import ROLE_CAPABILITIES, Capability
 from sharing.core import lifecycle
 from sharing.models import (
@@ -260,11 +262,14 @@ def _send_submitter_mail(submission: Submission, state: str) -> int:
         .first()
         or ""
     )
-    body = f"Your {submission.indicator_type.name} submission {submission.pk} is now {state}." + (
-        f"\n\nReason: {reason}" if reason else ""
+    body = (
+        f"Your {submission.indicator_type.name} submission {submission.pk} is now "
+        f"{label_text(state).lower()}."
+        + (f"\n\nReason: {reason}" if reason else "")
+        + f"\n\nOpen it: {absolute_url('submission-detail', submission.pk)}\n"
     )
     return send_mail(
-        subject=f"[{settings.CLEARROOM_FORUM_NAME}] Submission {state}",
+        subject=f"[{settings.CLEARROOM_FORUM_NAME}] Submission {label_text(state).lower()}",
         message=body,
         from_email=None,
         recipient_list=[submission.submitted_by.email],
@@ -373,7 +378,7 @@ def _send_digests(indicator_ids: list) -> int:
                 f"[{settings.CLEARROOM_FORUM_NAME}] {len(mine)} new indicators",
                 f"{len(mine)} indicators were published to your organization:\n"
                 + "\n".join(lines)
-                + "\n\nRead them in Clearroom.",
+                + f"\n\nRead them: {absolute_url('indicator-list')}\n",
                 None,
                 [address],
             )
@@ -410,9 +415,10 @@ def _send_recipient_mail(indicator: SharedIndicator) -> int:
     messages = [
         (
             f"[{settings.CLEARROOM_FORUM_NAME}] New {indicator.indicator_type.name} indicator",
-            f"A {indicator.indicator_type.name} indicator marked TLP:{indicator.tlp} "
-            f"PAP:{indicator.pap} was published to your organization ({indicator.stix_id}). "
-            "Read it in Clearroom.",
+            f"{with_article(indicator.indicator_type.name, capital=True)} indicator marked "
+            f"TLP:{indicator.tlp} PAP:{indicator.pap} was published to your organization "
+            f"({indicator.stix_id}).\n\n"
+            f"Read it: {absolute_url('indicator-detail', indicator.pk)}\n",
             None,
             [address],
         )

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from audit import actions
 from audit.services.log import audit_record
+from audit.services.log import audit_recorded_since
 from config.errors import AccessDenied, Conflict, ValidationFailed
 from config.jobs import enqueue_on_commit
 from governance.core import policy_language
@@ -468,6 +469,7 @@ def review_task_decide(
             following.opened_at = now
             following.due_at = now + timedelta(hours=following.queue.sla_hours)
             following.save(update_fields=["state", "opened_at", "due_at"])
+            enqueue_on_commit("sharing.tasks.notify_reviewers_task", task_ids=[following.pk])
             return task
         _conclude(submission, actor, lifecycle.APPROVED, actions.SUBMISSION_APPROVED, reason)
         indicator_publish(actor=actor, submission=submission)
@@ -510,9 +512,20 @@ def _conclude(submission: Submission, actor, target: str, action: str, reason: s
 
 @transaction.atomic
 def review_original_viewed(*, actor, task: ReviewTask) -> None:
-    """Record that a reviewer opened the original of the task's submission."""
+    """Record that a reviewer opened the original of the task's submission.
+
+    A reload of the same task by the same reviewer within ORIGINAL_VIEW_WINDOW records nothing.
+    """
     _require_eligible(actor, task)
     submission = task.submission
+    if audit_recorded_since(
+        actor=actor,
+        action=actions.SUBMISSION_ORIGINAL_VIEWED,
+        obj=submission,
+        since=timezone.now() - lifecycle.ORIGINAL_VIEW_WINDOW,
+        data={"task_id": task.pk},
+    ):
+        return
     audit_record(
         actor=actor,
         action=actions.SUBMISSION_ORIGINAL_VIEWED,

@@ -24,8 +24,12 @@ def flag_segments(text: str, spans: list[dict]) -> list[dict]:
 
 
 def display_value(value) -> str:
-    """Return a payload value as text (lists and numbers as JSON)."""
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    """Return a payload value as text: a list as its items, comma-separated; numbers as JSON."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
+        return ", ".join(v if isinstance(v, str) else json.dumps(v) for v in value)
+    return json.dumps(value, ensure_ascii=False)
 
 
 def flagged_sentences(submission) -> list[dict]:

@@ -28,6 +28,7 @@ from sharing.services.simulation import (
 from sharing.services.statistics import statistic_compile
 
 CHART_WIDTH, CHART_HEIGHT, AXIS = 640, 220, 70
+# The legend's swatches repeat these colours as `.legend-N` in static/css/clearroom.css.
 PALETTE = ("#2e6fdb", "#d9822b", "#2f9e6b", "#9b59b6", "#c0392b", "#7f8c8d", "#16a085")
 
 
@@ -75,7 +76,9 @@ def chart(values: dict) -> dict:
         "ticks": ticks,
         "weeks": week_labels,
         "legend": [
-            {"label": t, "color": PALETTE[i % len(PALETTE)]} for i, t in enumerate(techniques)
+            # `series` names the CSS class of the swatch (the CSP forbids inline styles).
+            {"label": t, "color": PALETTE[i % len(PALETTE)], "series": i % len(PALETTE)}
+            for i, t in enumerate(techniques)
         ],
     }
 

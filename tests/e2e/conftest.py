@@ -65,3 +65,12 @@ def login(page, live_server, username: str, password: str) -> None:
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("button[type=submit]")
+
+
+def nav_to(page, name: str) -> None:
+    """Follow the main navigation's link `name`, opening the menu that holds it if need be."""
+    nav = page.locator("nav[aria-label=Main]")
+    link = nav.get_by_role("link", name=name, exact=True, include_hidden=True)
+    if not link.is_visible():
+        link.locator("xpath=ancestor::details[1]/summary").click()
+    link.click()

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from governance.demo import DEMO_PASSWORD
 from tests.audit.helpers import readme_commands
-from tests.e2e.conftest import login
+from tests.e2e.conftest import login, nav_to
 
 pytestmark = pytest.mark.browser
 
@@ -21,7 +21,7 @@ def _export_dir(settings, tmp_path):
 
 def test_regulator_browses_filters_exports_and_verifies_offline(demo, live_server, page, tmp_path):
     login(page, live_server, "regulator", DEMO_PASSWORD)
-    page.get_by_role("link", name="Audit log").click()
+    nav_to(page, "Audit log")
     expect(page.get_by_role("heading", name="Audit log")).to_be_visible()
     rows = page.get_by_test_id("audit-event")
     expect(rows.first).to_be_visible()
@@ -32,14 +32,14 @@ def test_regulator_browses_filters_exports_and_verifies_offline(demo, live_serve
     for text in rows.all_inner_texts():
         assert "membership.created" in text
 
-    page.get_by_role("link", name="Checkpoints").click()
+    nav_to(page, "Checkpoints")
     expect(page.get_by_test_id("verifier-key")).to_be_visible()
     with page.expect_download() as key_download:
         page.get_by_test_id("public-key-download").click()
     key_file = tmp_path / "forum.pub"
     key_download.value.save_as(key_file)
 
-    page.get_by_role("link", name="Exports").click()
+    nav_to(page, "Exports")
     page.get_by_role("button", name="Request export").click()
     expect(page.get_by_text("requested; it is being built")).to_be_visible()
     newest = page.get_by_test_id("export-row").first

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from governance.demo import DEMO_PASSWORD
-from tests.e2e.conftest import login
+from tests.e2e.conftest import login, nav_to
 
 pytestmark = pytest.mark.browser
 
@@ -49,7 +49,7 @@ def test_analyst_submits_and_follows_a_submission(demo, live_server, page):
     page.get_by_role("link", name="My submissions").click()
     page.get_by_test_id("submission-list").get_by_role("link").first.click()
     assert page.url == detail_url
-    expect(page.get_by_test_id("history")).to_contain_text("in_review")
+    expect(page.get_by_test_id("history")).to_contain_text("In review")
 
 
 def test_legal_reviewer_claims_and_decides(demo, live_server, page):
@@ -63,6 +63,7 @@ def test_legal_reviewer_claims_and_decides(demo, live_server, page):
     expect(page.get_by_test_id("task-state")).to_contain_text("Claimed")
     # The price the analyst typed is flagged on the original side and gone on the redacted side.
     expect(page.get_by_test_id("redacted-analyst_notes")).not_to_contain_text("$12")
+    page.get_by_role("radio", name="Approve", exact=True).check()
     page.get_by_role("button", name="Record decision").click()
     expect(page.get_by_text("Decision recorded.")).to_be_visible()
     submission = Submission.objects.get(client_reference="demo-northwind-farm-1")
@@ -71,7 +72,7 @@ def test_legal_reviewer_claims_and_decides(demo, live_server, page):
 
 def test_member_admin_drafts_a_change_an_override_and_manages_tokens(demo, live_server, page):
     login(page, live_server, "halcyon-admin", DEMO_PASSWORD)
-    page.get_by_role("link", name="Policy", exact=True).click()
+    nav_to(page, "Policy versions")
     page.get_by_test_id("new-draft").click()
     text = page.input_value("#id_text")
     page.fill("#id_text", text.replace("retention_days: 180", "retention_days: 120", 1))
@@ -124,6 +125,7 @@ def test_counsel_approves_a_policy_and_a_submission_and_places_a_legal_hold(
     row = page.get_by_test_id("task-row").filter(has_text="Proxy or reseller service").first
     row.get_by_role("link").click()
     page.get_by_role("button", name="Claim").click()
+    page.get_by_role("radio", name="Approve", exact=True).check()
     page.get_by_role("button", name="Record decision").click()
     expect(page.get_by_text("Decision recorded.")).to_be_visible()
     indicator = SharedIndicator.objects.get(submission__client_reference="demo-halcyon-reseller-1")
@@ -141,17 +143,17 @@ def test_counsel_approves_a_policy_and_a_submission_and_places_a_legal_hold(
 
 def test_regulator_browses_the_log_exports_and_verifies_offline(demo, live_server, page, tmp_path):
     login(page, live_server, "regulator", DEMO_PASSWORD)
-    page.get_by_role("link", name="Audit log").click()
+    nav_to(page, "Audit log")
     expect(page.get_by_test_id("audit-event").first).to_be_visible()
     assert "$12" not in page.content()  # a redacted-away price never reaches the log
 
-    page.get_by_role("link", name="Checkpoints").click()
+    nav_to(page, "Checkpoints")
     with page.expect_download() as key_download:
         page.get_by_test_id("public-key-download").click()
     key_file = tmp_path / "forum.pub"
     key_download.value.save_as(key_file)
 
-    page.get_by_role("link", name="Exports").click()
+    nav_to(page, "Exports")
     page.get_by_role("button", name="Request export").click()
     newest = page.get_by_test_id("export-row").first
     expect(newest.get_by_test_id("export-status")).to_have_text("Complete", timeout=30_000)

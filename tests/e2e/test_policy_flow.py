@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from governance.demo import DEMO_PASSWORD
 from governance.models import PolicyVersion
 from governance.selectors.policy import policy_version_in_force
-from tests.e2e.conftest import login
+from tests.e2e.conftest import login, nav_to
 
 pytestmark = pytest.mark.browser
 
@@ -19,7 +19,7 @@ def test_member_admin_drafts_and_counsel_approves(demo, live_server, page):
     in_force = policy_version_in_force()
     old, new = f"version-{in_force.number}", f"version-{PolicyVersion.objects.count() + 1}"
     login(page, live_server, "halcyon-admin", DEMO_PASSWORD)
-    page.get_by_role("link", name="Policy", exact=True).click()
+    nav_to(page, "Policy versions")
     expect(page.get_by_test_id(old)).to_contain_text("Approved")
     page.get_by_test_id("new-draft").click()
 
@@ -44,7 +44,7 @@ def test_member_admin_drafts_and_counsel_approves(demo, live_server, page):
     page.get_by_role("button", name="Log out").click()
 
     login(page, live_server, "counsel", DEMO_PASSWORD)
-    page.get_by_role("link", name="Policy", exact=True).click()
+    nav_to(page, "Policy versions")
     page.get_by_test_id(new).get_by_role("link").click()
     page.get_by_test_id("review-version").click()
     diff = page.get_by_test_id("diff-account-cluster")

@@ -25,6 +25,7 @@ def _claim_and_approve(page, live_server, extra=None):
     page.wait_for_selector("text=Record decision")
     for field, action in (extra or {}).items():
         page.select_option(f"#extra-{field}", action)
+    page.get_by_role("radio", name="Approve", exact=True).check()
     page.get_by_role("button", name="Record decision").click()
     page.wait_for_selector("text=Decision recorded.")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 from django.urls import reverse
 from django.utils.html import escape
@@ -148,3 +149,62 @@ def test_a_submission_under_review_stages_shows_its_rule_not_a_hold(
     page = client.get(reverse("review-task", args=[task.pk])).content.decode()
     assert 'data-testid="hold-reason"' not in page
     assert 'data-testid="request-changes-reason"></textarea>' in page  # nothing flagged
+
+
+def _original_views() -> list[tuple[str, int]]:
+    events = AuditEvent.objects.filter(action="submission.original_viewed").order_by("seq")
+    return [(e.actor_username, e.data.get("task_id")) for e in events]
+
+
+def test_reloading_a_review_task_records_one_view_per_reviewer_and_window(
+    two_org_policy, make_submission, users, acme_legal2, client, monkeypatch
+):
+    make_submission()
+    task_id = _api(users["legal_reviewer"]).get("/api/v1/review-tasks/").json()["results"][0]["id"]
+    url = reverse("review-task", args=[task_id])
+    client.force_login(users["legal_reviewer"])
+    for _ in range(3):
+        assert client.get(url).status_code == 200
+    assert _original_views() == [("acme-legal", task_id)]
+    client.force_login(acme_legal2)
+    client.get(url)
+    assert _original_views() == [("acme-legal", task_id), ("acme-legal2", task_id)]
+    # After the window the same reviewer's view is a distinct view again.
+    from django.utils import timezone
+
+    from sharing.core import lifecycle
+
+    later = timezone.now() + lifecycle.ORIGINAL_VIEW_WINDOW + timedelta(minutes=1)
+    monkeypatch.setattr("sharing.services.review.timezone.now", lambda: later)
+    client.get(url)
+    assert len(_original_views()) == 3
+
+
+def test_review_form_preselects_no_decision(two_org_policy, make_submission, users, client):
+    make_submission()
+    task_id = _api(users["legal_reviewer"]).get("/api/v1/review-tasks/").json()["results"][0]["id"]
+    client.force_login(users["legal_reviewer"])
+    client.post(reverse("review-task-claim", args=[task_id]))
+    page = client.get(reverse("review-task", args=[task_id])).content.decode()
+    assert 'name="decision"' in page and "checked" not in page
+    response = client.post(reverse("review-task-decide", args=[task_id]), {"reason": ""})
+    assert response.status_code in (200, 302)
+    task = _api(users["legal_reviewer"]).get(f"/api/v1/review-tasks/{task_id}/").json()
+    assert task["decision"] in ("", None)
+
+
+def test_dashboard_inbox_lists_the_reviewers_tasks_by_due_date(
+    two_org_policy, make_submission, users, client
+):
+    make_submission()
+    make_submission()
+    tasks = _api(users["legal_reviewer"]).get("/api/v1/review-tasks/").json()["results"]
+    client.force_login(users["legal_reviewer"])
+    inbox = client.get(reverse("dashboard")).content.decode().split('data-testid="inbox"')[1]
+    inbox = inbox.split("</section>")[0]
+    positions = [inbox.index(reverse("review-task", args=[t["id"]])) for t in tasks]
+    assert positions == sorted(positions) and inbox.count('data-testid="inbox-item"') == 2
+    assert "Account cluster from Acme AI" in inbox
+    client.force_login(users["other_legal"])
+    inbox = client.get(reverse("dashboard")).content.decode().split('data-testid="inbox"')[1]
+    assert "review/tasks" not in inbox.split("</section>")[0]

@@ -76,3 +76,43 @@ def test_a_failed_send_is_retried_by_the_catch_up(published_while_broker_down, m
     assert SharedIndicator.objects.get(pk=indicator.pk).recipients_notified_at is None
     monkeypatch.undo()
     assert notifications_catch_up(at=timezone.now() + timedelta(minutes=5)) > 0
+
+
+def test_reviewers_get_a_link_to_each_task_that_opens_for_them(
+    two_org_policy, make_submission, users, settings, django_capture_on_commit_callbacks
+):
+    settings.CLEARROOM_BASE_URL = "https://clearroom.example/"
+    with django_capture_on_commit_callbacks(execute=True):
+        submission = make_submission()
+    origin = submission.review_tasks.get(stage="origin")
+    origin_mail = [m for m in mail.outbox if "Review task" in m.subject]
+    assert [m.to for m in origin_mail] == [[users["legal_reviewer"].email]]
+    assert f"https://clearroom.example/review/tasks/{origin.pk}/" in origin_mail[0].body
+    assert "Acme AI" in origin_mail[0].body and "analyst_notes" not in origin_mail[0].body
+    mail.outbox.clear()
+    from sharing.models import Decision
+    from sharing.services.review import review_task_claim, review_task_decide
+
+    with django_capture_on_commit_callbacks(execute=True):
+        review_task_claim(actor=users["legal_reviewer"], task=origin)
+        review_task_decide(actor=users["legal_reviewer"], task=origin, decision=Decision.APPROVE)
+    forum = submission.review_tasks.get(stage="forum")
+    to = sorted(a for m in mail.outbox if "Review task" in m.subject for a in m.to)
+    assert to == sorted([users["counsel"].email, users["counsel2"].email])
+    assert all(f"/review/tasks/{forum.pk}/" in m.body for m in mail.outbox)
+
+
+def test_publication_mail_links_to_the_indicator_with_the_right_article(
+    two_org_policy, make_submission, users, settings, django_capture_on_commit_callbacks
+):
+    settings.CLEARROOM_BASE_URL = "https://clearroom.example"
+    with django_capture_on_commit_callbacks(execute=True):
+        indicator = publish(make_submission(), users)
+    published = [m for m in mail.outbox if m.subject.endswith("indicator")]
+    assert published
+    for message in published:
+        assert message.body.startswith("An Account cluster indicator")
+        assert f"https://clearroom.example/indicators/{indicator.pk}/" in message.body
+    decided = [m for m in mail.outbox if "] Submission " in m.subject]
+    assert decided, [m.subject for m in mail.outbox]
+    assert f"https://clearroom.example/submissions/{indicator.submission_id}/" in decided[0].body
