@@ -11,6 +11,18 @@ urlpatterns = [
     path("review/tasks/<int:pk>/reassign/", review.reassign, name="review-task-reassign"),
     path("review/recalls/", review.recalls, name="review-recalls"),
     path("indicators/", indicators.indicator_list_page, name="indicator-list"),
+    path(
+        "indicators/export.stix",
+        indicators.indicator_export_page,
+        {"fmt": "stix"},
+        name="indicator-export-stix",
+    ),
+    path(
+        "indicators/export.csv",
+        indicators.indicator_export_page,
+        {"fmt": "csv"},
+        name="indicator-export-csv",
+    ),
     path("indicators/<uuid:pk>/", indicators.indicator_detail_page, name="indicator-detail"),
     path("indicators/<uuid:pk>/withdraw/", indicators.withdraw, name="indicator-withdraw"),
     path("indicators/<uuid:pk>/legal-hold/", indicators.legal_hold, name="indicator-legal-hold"),
