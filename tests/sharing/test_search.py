@@ -170,3 +170,10 @@ def test_submission_search_is_scoped_to_own_organization(published, users, clien
     client.force_login(users["analyst"])
     body = client.get(reverse("submission-list"), {"state": "published", "sort": "type"})
     assert body.content.decode().count('data-testid="submission-row"') == 1
+
+
+def test_review_queue_filters_type_by_display_name(published, users, client):
+    client.force_login(users["counsel"])
+    body = client.get(reverse("review-queue"), {"type": "account-cluster"}).content.decode()
+    assert '<select id="f-type" name="type">' in body
+    assert '<option value="account-cluster" selected>Account cluster</option>' in body
