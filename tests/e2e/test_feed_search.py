@@ -34,7 +34,8 @@ def test_recipient_pivots_on_an_email_and_exports_the_results(demo, live_server,
 
     with page.expect_download() as download:
         page.get_by_test_id("feed-export").get_by_role("link", name="CSV").click()
-    body = open(download.value.path(), encoding="utf-8").read()
+    with open(download.value.path(), encoding="utf-8") as exported:
+        body = exported.read()
     assert body.count("Account cluster") == rows.count()
     assert ATTACKER_EMAILS[0] not in body
 
