@@ -27,6 +27,7 @@ from governance.selectors.catalog import catalog_fields, catalog_types
 from governance.selectors.policy import (
     org_override_get,
     policy_in_force_for,
+    policy_text_check,
     policy_version_get,
     policy_version_in_force,
     policy_version_list,
@@ -50,10 +51,21 @@ def policy_versions(request):
     )
 
 
+# The versions the simulation page runs (sharing.services.simulation.SIMULATED_STATUSES).
+SIMULATED_STATUSES = (PolicyStatus.DRAFT, PolicyStatus.PENDING_APPROVAL)
+
+
+def _diff_against_in_force(rules) -> tuple:
+    in_force = policy_version_in_force()
+    changes = policy_language.diff_rules(in_force.rules if in_force else None, rules)
+    return in_force, _group_diff(changes)
+
+
 @page
 def policy_version_detail(request, pk: int):
     version = policy_version_get(actor=request.user, pk=pk)
     is_drafter = version.drafted_by_id == request.user.pk
+    in_force, diff = _diff_against_in_force(version.rules)
     return render(
         request,
         "governance/policy_version_detail.html",
@@ -63,6 +75,11 @@ def policy_version_detail(request, pk: int):
             "rows": rules_by_type(version.rules, catalog_types()),
             "yaml": rules_to_yaml(version.rules),
             "may_edit": is_drafter and version.status == PolicyStatus.DRAFT,
+            # The drafter sees what submitting would ask counsel to approve.
+            "diff": diff if version.status in SIMULATED_STATUSES else None,
+            "in_force": in_force,
+            "may_simulate": version.status in SIMULATED_STATUSES
+            and can(request.user, Capability.APPROVE_POLICY),
             "may_decide": version.status == PolicyStatus.PENDING_APPROVAL
             and not is_drafter
             and can(request.user, Capability.APPROVE_POLICY),
@@ -189,8 +206,7 @@ def policy_version_review(request, pk: int):
                 return redirect("policy-versions")
     else:
         form = DecisionForm()
-    in_force = policy_version_in_force()
-    changes = policy_language.diff_rules(in_force.rules if in_force else None, version.rules)
+    in_force, diff = _diff_against_in_force(version.rules)
     return render(
         request,
         "governance/policy_version_review.html",
@@ -198,7 +214,8 @@ def policy_version_review(request, pk: int):
             "version": version,
             "warnings": _warnings(version.rules),
             "in_force": in_force,
-            "diff": _group_diff(changes),
+            "diff": diff,
+            "may_simulate": version.status in SIMULATED_STATUSES,
             "form": form,
             "error": error,
             "pending": version.status == PolicyStatus.PENDING_APPROVAL,
@@ -211,6 +228,19 @@ def _group_diff(changes: list[dict]) -> list[dict]:
     for change in changes:
         groups.setdefault(change["type"] or "(whole policy)", []).append(change)
     return [{"type": key, "changes": items} for key, items in groups.items()]
+
+
+@page
+@require_POST
+def policy_draft_check(request):
+    """Return the live check of the draft text being typed: its problems, or its changes."""
+    document, problems = policy_text_check(actor=request.user, text=request.POST.get("text", ""))
+    in_force, diff = (None, []) if problems else _diff_against_in_force(document)
+    return render(
+        request,
+        "governance/_policy_check.html",
+        {"problems": problems, "in_force": in_force, "diff": diff},
+    )
 
 
 @page
