@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sharing.views import indicators, review
+from sharing.views import case, indicators, review
 
 urlpatterns = [
     path("review/", review.queue, name="review-queue"),
@@ -15,16 +15,22 @@ urlpatterns = [
         "indicators/export.stix",
         indicators.indicator_export_page,
         {"fmt": "stix"},
-        name="indicator-export-stix",
+        name="feed-export-stix",
     ),
     path(
         "indicators/export.csv",
         indicators.indicator_export_page,
         {"fmt": "csv"},
-        name="indicator-export-csv",
+        name="feed-export-csv",
     ),
     path("indicators/<uuid:pk>/", indicators.indicator_detail_page, name="indicator-detail"),
     path("indicators/<uuid:pk>/withdraw/", indicators.withdraw, name="indicator-withdraw"),
     path("indicators/<uuid:pk>/legal-hold/", indicators.legal_hold, name="indicator-legal-hold"),
+    path("cases/<uuid:pk>/", case.case_page, name="case-timeline"),
+    path(
+        "cases/for/<str:object_type>/<str:object_id>/",
+        case.case_for_object,
+        name="case-for-object",
+    ),
     path("markings/acknowledge/", indicators.acknowledge, name="marking-acknowledge"),
 ]

@@ -154,6 +154,7 @@ def indicator_detail_page(request, pk):
             "seen_by": seen_by_counts(actor=request.user, indicators=[indicator]).get(indicator.pk),
             "may_withdraw": may_withdraw(actor=request.user, indicator=indicator),
             "may_hold": can(request.user, Capability.PLACE_LEGAL_HOLD),
+            "reads_audit": can(request.user, Capability.READ_AUDIT),
             "legal_hold": indicator.submission.legal_hold
             if can(request.user, Capability.PLACE_LEGAL_HOLD)
             else None,

@@ -208,6 +208,7 @@ def submission_detail_page(request, pk):
             "rows": rows,
             "history": submission_history(submission=submission),
             "withdraw_form": WithdrawForm() if may_withdraw else None,
+            "reads_audit": can(request.user, Capability.READ_AUDIT),
         },
     )
 

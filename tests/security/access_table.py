@@ -159,6 +159,8 @@ MATRIX: list[Entry] = [
     # Policy: forum-wide documents; drafting by member admins and counsel, deciding by counsel.
     P("policy-versions",                 "GET",  "302  403  200  403  200  200  200  403"),
     P("policy-draft-new",                "GET",  "302  403  200  403  200  403  200  403"),
+    P("policy-draft-check",              "POST", "302  403  200  403  200  403  200  403",
+      body=lambda w: {"text": rules_text(w)}),
     P("policy-draft-new",                "POST", "302  403  302+ 403  302+ 403  302+ 403",
       body=lambda w: {"text": rules_text(w)}),
     P("policy-version",                  "GET",  "302  403  200  403  200  200  200  403", _pk("in_force")),
@@ -201,6 +203,8 @@ MATRIX: list[Entry] = [
     P("review-recalls",                  "GET",  "302  403  403  403  200  403  403  403"),
     # Published indicators: audience, contributor and oversight read; contributor and counsel act.
     P("indicator-list",                  "GET",  "302  200  200  200  200  200  200  200"),
+    P("feed-export-stix",                "GET",  "302  200+ 200+ 200+ 200+ 200+ 200+ 200+"),
+    P("feed-export-csv",                 "GET",  "302  200+ 200+ 200+ 200+ 200+ 200+ 200+"),
     P("indicator-detail",                "GET",  "302  200  200  200  200  200  404  200", _pk("indicator")),
     P("indicator-withdraw",              "POST", "302  302+ 302+ 302  302+ 302  404  302", _pk("indicator"),
       body=lambda w: REASON),
@@ -211,6 +215,10 @@ MATRIX: list[Entry] = [
     # Audit: counsel and regulators; an export belongs to the organization that asked for it.
     P("audit:events",                    "GET",  "302  403  403  403  200  200  403  403"),
     P("audit:timeline",                  "GET",  "302  403  403  403  200  200  403  403",
+      lambda w: {"object_type": "sharing.submission", "object_id": str(w.submission.pk)}),
+    P("case-timeline",                   "GET",  "302  403  403  403  200  200  403  403",
+      lambda w: {"pk": w.submission.pk}),
+    P("case-for-object",                 "GET",  "302  403  403  403  200  200  403  403",
       lambda w: {"object_type": "sharing.submission", "object_id": str(w.submission.pk)}),
     P("audit:checkpoints",               "GET",  "302  403  403  403  200  200  403  403"),
     P("audit:cosign",                    "POST", "302  403  403  403  400  400  403  403"),

@@ -136,7 +136,7 @@ def test_csv_export_holds_published_forms_only_and_is_audited(published, users, 
     reader = users["other_analyst"]
     acknowledge_all(reader, published)
     client.force_login(reader)
-    response = client.get(reverse("indicator-export-csv"), {"q": "203.0.113.9"})
+    response = client.get(reverse("feed-export-csv"), {"q": "203.0.113.9"})
     assert response.status_code == 200
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert len(rows) == 2 and rows[1][1] == "Account cluster"
@@ -151,12 +151,12 @@ def test_stix_export_from_the_page_follows_the_filters(published, users, client)
     reader = users["other_analyst"]
     acknowledge_all(reader, published)
     client.force_login(reader)
-    bundle = client.get(reverse("indicator-export-stix"), {"q": "bot1@mailinator.example"}).json()
+    bundle = client.get(reverse("feed-export-stix"), {"q": "bot1@mailinator.example"}).json()
     assert [o["type"] for o in bundle["objects"] if o["type"] in ("indicator", "note")]
-    empty = client.get(reverse("indicator-export-stix"), {"q": "nothing-like-this"}).json()
+    empty = client.get(reverse("feed-export-stix"), {"q": "nothing-like-this"}).json()
     assert not [o for o in empty["objects"] if o["type"] in ("indicator", "note")]
     client.force_login(users["third_analyst"])
-    outsider = client.get(reverse("indicator-export-csv")).content.decode()
+    outsider = client.get(reverse("feed-export-csv")).content.decode()
     assert len(outsider.strip().splitlines()) == 1
 
 
