@@ -10,6 +10,11 @@ urlpatterns = [
     path("policy/versions/<int:pk>/", policy.policy_version_detail, name="policy-version"),
     path("policy/versions/<int:pk>/edit/", policy.policy_draft_edit, name="policy-draft-edit"),
     path(
+        "policy/versions/<int:pk>/types/<slug:type_key>/",
+        policy.policy_draft_type,
+        name="policy-draft-type",
+    ),
+    path(
         "policy/versions/<int:pk>/submit/",
         policy.policy_version_submit,
         name="policy-version-submit",

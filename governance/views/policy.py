@@ -4,8 +4,11 @@ Thin: forms parse, selectors read, services write."""
 
 from __future__ import annotations
 
+import copy
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -20,11 +23,13 @@ from governance.forms import (
     OverrideForm,
     PolicyDraftForm,
 )
+from governance.forms_policy import TypeRuleForm
 from governance.models import PolicyStatus
 from governance.permissions import can, require
 from governance.roles import Capability
 from governance.selectors.catalog import catalog_fields, catalog_types
 from governance.selectors.policy import (
+    member_org_slugs,
     org_override_get,
     policy_in_force_for,
     policy_text_check,
@@ -153,6 +158,42 @@ def policy_draft_edit(request, pk: int):
         request,
         "governance/policy_draft_form.html",
         {"form": form, "version": version, **context},
+    )
+
+
+@page
+@require_http_methods(["GET", "POST"])
+def policy_draft_type(request, pk: int, type_key: str):
+    """Edit one indicator type's rule of a draft with a form (the YAML holds the same rules)."""
+    version = policy_version_get(actor=request.user, pk=pk)
+    if version.drafted_by_id != request.user.pk or version.status != PolicyStatus.DRAFT:
+        raise PermissionDenied("Only the drafter edits a draft, and only while it is a draft.")
+    specs = catalog_fields().get(type_key)
+    if specs is None:
+        raise Http404("No such indicator type.")
+    rule = (version.rules.get("indicator_types") or {}).get(type_key) or {"share": False}
+    orgs = [(slug, slug) for slug in member_org_slugs()]
+    form = TypeRuleForm(request.POST or None, rule=rule, field_specs=specs, orgs=orgs)
+    context: dict = {}
+    if request.method == "POST" and form.is_valid():
+        rules = copy.deepcopy(version.rules)
+        rules.setdefault("indicator_types", {})[type_key] = form.rule_value()
+        try:
+            policy_services.policy_version_draft_update(
+                actor=request.user, version=version, rules=rules
+            )
+        except ValidationFailed as exc:
+            context.update(_errors_context(exc))
+        except Conflict as exc:
+            messages.error(request, exc.message)
+            return redirect("policy-version", pk=version.pk)
+        else:
+            messages.success(request, f"Rule of {type_key} saved in draft v{version.number}.")
+            return redirect("policy-version", pk=version.pk)
+    return render(
+        request,
+        "governance/policy_type_form.html",
+        {"form": form, "version": version, "type_key": type_key, **context},
     )
 
 

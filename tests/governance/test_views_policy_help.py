@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django import forms
 from django.urls import reverse
 
 from audit.models import AuditEvent
@@ -72,3 +73,73 @@ def test_simulation_page_explains_an_empty_select(baseline_policy, client, users
     assert "No draft or pending version to simulate" in html
     assert reverse("policy-draft-new") in html
     assert '<select name="version"' not in html
+
+
+def _form_data(html_form) -> dict:
+    """Return the data a browser would post for `html_form`'s initial values."""
+    data: dict = {}
+    for name, field in html_form.fields.items():
+        value = html_form[name].value()
+        if isinstance(field, forms.BooleanField):
+            if value:
+                data[name] = "on"
+        elif value not in (None, ""):
+            data[name] = value
+    return data
+
+
+def test_type_form_round_trips_every_baseline_rule(baseline_policy, users, catalog):
+    from governance.forms_policy import TypeRuleForm
+    from governance.selectors.catalog import catalog_fields
+
+    rules = baseline_rules()
+    orgs = [("acme", "acme"), ("globex", "globex"), ("initech", "initech")]
+    for key, rule in rules["indicator_types"].items():
+        specs = catalog_fields()[key]
+        shown = TypeRuleForm(rule=rule, field_specs=specs, orgs=orgs)
+        posted = TypeRuleForm(_form_data(shown), rule=rule, field_specs=specs, orgs=orgs)
+        assert posted.is_valid(), (key, posted.errors)
+        assert posted.rule_value() == rule, key
+
+
+def test_type_form_edit_shows_in_the_yaml_and_yaml_edit_in_the_form(baseline_policy, client, users):
+    draft = policy_version_draft_create(actor=users["member_admin"], rules=baseline_rules())
+    client.force_login(users["member_admin"])
+    url = reverse("policy-draft-type", args=[draft.pk, "account-cluster"])
+    page = client.get(url)
+    form = page.context["form"]
+    assert form["field_signup_ip"].value() == "generalize:ipv4/24"
+    data = _form_data(form)
+    data.update({"tlp": "RED", "field_signup_ip": "drop"})
+    assert client.post(url, data).status_code == 302
+    draft.refresh_from_db()
+    rule = draft.rules["indicator_types"]["account-cluster"]
+    assert rule["tlp"] == "RED" and rule["fields"]["signup_ip"] == "drop"
+    yaml_text = client.get(reverse("policy-version", args=[draft.pk])).context["yaml"]
+    assert "signup_ip: drop" in yaml_text
+    # And the other way: an edit of the YAML shows in the form.
+    client.post(
+        reverse("policy-draft-edit", args=[draft.pk]),
+        {"text": yaml_text.replace("signup_ip: drop", "signup_ip: mask:2", 1)},
+    )
+    assert client.get(url).context["form"]["field_signup_ip"].value() == "mask:2"
+
+
+def test_type_form_refuses_a_bad_action_and_saves_nothing(baseline_policy, client, users):
+    draft = policy_version_draft_create(actor=users["member_admin"], rules=baseline_rules())
+    client.force_login(users["member_admin"])
+    url = reverse("policy-draft-type", args=[draft.pk, "account-cluster"])
+    data = _form_data(client.get(url).context["form"])
+    data["field_signup_ip"] = "generalize:ipv4/99"
+    html = client.post(url, data).content.decode()
+    assert 'data-testid="policy-error"' in html and "signup_ip" in html
+    draft.refresh_from_db()
+    assert draft.rules == baseline_rules()
+
+
+@pytest.mark.parametrize("role", ["other_admin", "analyst", "counsel"])
+def test_only_the_drafter_edits_a_type_with_the_form(baseline_policy, client, users, role):
+    draft = policy_version_draft_create(actor=users["member_admin"], rules=baseline_rules())
+    client.force_login(users[role])
+    url = reverse("policy-draft-type", args=[draft.pk, "account-cluster"])
+    assert client.get(url).status_code == 403

@@ -167,6 +167,8 @@ MATRIX: list[Entry] = [
     P("policy-draft-edit",               "GET",  "302  403  200  403  403  403  403  403", _pk("draft")),
     P("policy-draft-edit",               "POST", "302  403  302+ 403  403  403  403  403", _pk("draft"),
       body=lambda w: {"text": rules_text(w)}),
+    P("policy-draft-type",               "GET",  "302  403  200  403  403  403  403  403",
+      lambda w: {"pk": w.draft.pk, "type_key": "account-cluster"}),
     P("policy-version-submit",           "POST", "302  403  302+ 403  403  403  403  403", _pk("draft")),
     P("policy-version-review",           "GET",  "302  403  403  403  200  403  403  403", _pk("pending")),
     P("policy-version-review",           "POST", "302  403  403  403  302+ 403  403  403", _pk("pending"),
