@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from sharing.models import SharedIndicator, Submission
 from tests.e2e.conftest import login
 from tests.factories import TEST_PASSWORD
-from tests.governance.conftest import approve_rules, baseline_rules
+from tests.governance.fixtures import approve_rules, baseline_rules
 from tests.sharing.conftest_review import catalog  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
