@@ -17,11 +17,17 @@ class EventFilterForm(forms.Form):
     action = forms.ChoiceField(
         required=False, choices=[("", "any action")] + [(a, a) for a in sorted(ALL_ACTIONS)]
     )
-    organization = forms.SlugField(required=False, max_length=64)
-    actor = forms.CharField(required=False, max_length=150, label="Actor username")
+    organization = forms.ChoiceField(required=False, label="Organization")
+    actor = forms.ChoiceField(required=False, label="Actor")
     object_type = forms.CharField(required=False, max_length=64)
     object_id = forms.CharField(required=False, max_length=64)
     before = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+
+    def __init__(self, data=None, *, organizations=(), people=(), **kwargs):
+        """Offer organizations and users by display name (the log stores slugs, usernames)."""
+        super().__init__(data, **kwargs)
+        self.fields["organization"].choices = [("", "any organization"), *organizations]
+        self.fields["actor"].choices = [("", "anyone"), ("system", "Clearroom (system)"), *people]
 
 
 class ExportRequestForm(forms.Form):

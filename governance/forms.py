@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.urls import reverse_lazy
 
 DATETIME_LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -11,7 +12,18 @@ class PolicyDraftForm(forms.Form):
     text = forms.CharField(
         label="Rules (YAML)",
         strip=False,
-        widget=forms.Textarea(attrs={"class": "code", "spellcheck": "false", "rows": 30}),
+        widget=forms.Textarea(
+            attrs={
+                "class": "code",
+                "spellcheck": "false",
+                "rows": 30,
+                # Live check (htmx, no inline script): the text is posted as the drafter types.
+                "hx-post": reverse_lazy("policy-draft-check"),
+                "hx-trigger": "load, input changed delay:500ms",
+                "hx-target": "#policy-check",
+                "hx-swap": "innerHTML",
+            }
+        ),
     )
 
 

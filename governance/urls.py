@@ -6,8 +6,14 @@ urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path("policy/versions/", policy.policy_versions, name="policy-versions"),
     path("policy/versions/new/", policy.policy_draft_new, name="policy-draft-new"),
+    path("policy/check/", policy.policy_draft_check, name="policy-draft-check"),
     path("policy/versions/<int:pk>/", policy.policy_version_detail, name="policy-version"),
     path("policy/versions/<int:pk>/edit/", policy.policy_draft_edit, name="policy-draft-edit"),
+    path(
+        "policy/versions/<int:pk>/types/<slug:type_key>/",
+        policy.policy_draft_type,
+        name="policy-draft-type",
+    ),
     path(
         "policy/versions/<int:pk>/submit/",
         policy.policy_version_submit,

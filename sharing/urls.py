@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from sharing.views import indicators, insights, review, submissions
+from sharing.views import case, indicators, insights, review, submissions
 
 urlpatterns = [
     # submissions and the watchlist
@@ -25,10 +25,28 @@ urlpatterns = [
     path("review/tasks/<int:pk>/reassign/", review.reassign, name="review-task-reassign"),
     path("review/recalls/", review.recalls, name="review-recalls"),
     path("indicators/", indicators.indicator_list_page, name="indicator-list"),
+    path(
+        "indicators/export.stix",
+        indicators.indicator_export_page,
+        {"fmt": "stix"},
+        name="feed-export-stix",
+    ),
+    path(
+        "indicators/export.csv",
+        indicators.indicator_export_page,
+        {"fmt": "csv"},
+        name="feed-export-csv",
+    ),
     path("indicators/<uuid:pk>/", indicators.indicator_detail_page, name="indicator-detail"),
     path("indicators/<uuid:pk>/withdraw/", indicators.withdraw, name="indicator-withdraw"),
     path("indicators/<uuid:pk>/legal-hold/", indicators.legal_hold, name="indicator-legal-hold"),
     path("markings/acknowledge/", indicators.acknowledge, name="marking-acknowledge"),
+    path("cases/<uuid:pk>/", case.case_page, name="case-timeline"),
+    path(
+        "cases/for/<str:object_type>/<str:object_id>/",
+        case.case_for_object,
+        name="case-for-object",
+    ),
     # insights
     path("insights/campaigns/", insights.campaigns, name="insights-campaigns"),
     path("insights/statistics/", insights.statistics, name="insights-statistics"),

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
 
 from audit.models import AuditCheckpoint, AuditEvent, AuditExport
 from config.errors import NotFound
+from governance.models import Organization
 from governance.permissions import organizations_with, require
 from governance.roles import Capability
 
@@ -94,3 +96,27 @@ def audit_export_get(*, user, export_id: int) -> AuditExport:
     if export is None:
         raise NotFound("There is no such export.")
     return export
+
+
+def audit_objects_timeline(*, user, objects: list[tuple[str, str]]) -> QuerySet[AuditEvent]:
+    """Return every event about any of `objects` ((type, id) pairs), oldest first."""
+    require(user, Capability.READ_AUDIT)
+    match = Q(pk__in=[])
+    for object_type, object_id in objects:
+        match |= Q(object_type=object_type, object_id=object_id)
+    return AuditEvent.objects.defer("leaf").filter(match).order_by("seq")
+
+
+def audit_filter_choices(*, user) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Return the organizations (slug, name) and users (username, display name) to filter on."""
+    require(user, Capability.READ_AUDIT)
+    orgs = list(Organization.objects.order_by("name").values_list("slug", "name"))
+    people = [
+        (username, f"{' '.join(filter(None, (first, last)))} ({username})".strip())
+        if first or last
+        else (username, username)
+        for username, first, last in get_user_model()
+        .objects.order_by("username")
+        .values_list("username", "first_name", "last_name")
+    ]
+    return orgs, people

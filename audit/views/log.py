@@ -16,6 +16,7 @@ from audit.selectors.log import (
     audit_event_list,
     audit_export_get,
     audit_export_list,
+    audit_filter_choices,
     audit_object_timeline,
 )
 from audit.services.checkpoints import checkpoint_note_with_cosignatures
@@ -41,7 +42,8 @@ audit_reader_required = page(
 @require_GET
 @audit_reader_required
 def event_list(request):
-    form = EventFilterForm(request.GET or None)
+    organizations, people = audit_filter_choices(user=request.user)
+    form = EventFilterForm(request.GET or None, organizations=organizations, people=people)
     filters = EventFilters()
     if form.is_bound and form.is_valid():
         data = form.cleaned_data

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -21,6 +22,7 @@ from governance.models import (
 )
 from governance.permissions import can, organizations_with
 from governance.roles import Capability, OrgKind
+from governance.selectors.catalog import catalog_fields
 
 DECIDED_STATUSES = (PolicyStatus.APPROVED, PolicyStatus.SUPERSEDED, PolicyStatus.RETIRED)
 
@@ -206,3 +208,20 @@ def policy_files(begin: datetime, end: datetime) -> dict[str, bytes]:
         text = json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False)
         files[f"policies/{version.policy.key}-v{version.number}.json"] = (text + "\n").encode()
     return files
+
+
+def policy_text_check(*, actor, text: str) -> tuple[dict[str, Any] | None, list[dict[str, str]]]:
+    """Return the rules `text` holds and its problems, writing nothing (the live check).
+
+    The same parsing and validation as saving a draft, for those who draft policy.
+    """
+    if not can(actor, Capability.DRAFT_POLICY):
+        raise AccessDenied("You are not allowed to draft policy.")
+    document, problems = policy_language.parse_rules_yaml(text)
+    if not problems:
+        problems = policy_language.validate_rules(
+            document, catalog=catalog_fields(), org_slugs=member_org_slugs()
+        )
+    return (None if problems else document), [
+        {"field": p.path, "message": p.message} for p in problems
+    ]

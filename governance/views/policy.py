@@ -4,8 +4,11 @@ Thin: forms parse, selectors read, services write."""
 
 from __future__ import annotations
 
+import copy
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -20,13 +23,16 @@ from governance.forms import (
     OverrideForm,
     PolicyDraftForm,
 )
+from governance.forms_policy import TypeRuleForm
 from governance.models import PolicyStatus
 from governance.permissions import can, require
 from governance.roles import Capability
 from governance.selectors.catalog import catalog_fields, catalog_types
 from governance.selectors.policy import (
+    member_org_slugs,
     org_override_get,
     policy_in_force_for,
+    policy_text_check,
     policy_version_get,
     policy_version_in_force,
     policy_version_list,
@@ -50,10 +56,21 @@ def policy_versions(request):
     )
 
 
+# The versions the simulation page runs (sharing.services.simulation.SIMULATED_STATUSES).
+SIMULATED_STATUSES = (PolicyStatus.DRAFT, PolicyStatus.PENDING_APPROVAL)
+
+
+def _diff_against_in_force(rules) -> tuple:
+    in_force = policy_version_in_force()
+    changes = policy_language.diff_rules(in_force.rules if in_force else None, rules)
+    return in_force, _group_diff(changes)
+
+
 @page
 def policy_version_detail(request, pk: int):
     version = policy_version_get(actor=request.user, pk=pk)
     is_drafter = version.drafted_by_id == request.user.pk
+    in_force, diff = _diff_against_in_force(version.rules)
     return render(
         request,
         "governance/policy_version_detail.html",
@@ -63,6 +80,11 @@ def policy_version_detail(request, pk: int):
             "rows": rules_by_type(version.rules, catalog_types()),
             "yaml": rules_to_yaml(version.rules),
             "may_edit": is_drafter and version.status == PolicyStatus.DRAFT,
+            # The drafter sees what submitting would ask counsel to approve.
+            "diff": diff if version.status in SIMULATED_STATUSES else None,
+            "in_force": in_force,
+            "may_simulate": version.status in SIMULATED_STATUSES
+            and can(request.user, Capability.APPROVE_POLICY),
             "may_decide": version.status == PolicyStatus.PENDING_APPROVAL
             and not is_drafter
             and can(request.user, Capability.APPROVE_POLICY),
@@ -140,6 +162,42 @@ def policy_draft_edit(request, pk: int):
 
 
 @page
+@require_http_methods(["GET", "POST"])
+def policy_draft_type(request, pk: int, type_key: str):
+    """Edit one indicator type's rule of a draft with a form (the YAML holds the same rules)."""
+    version = policy_version_get(actor=request.user, pk=pk)
+    if version.drafted_by_id != request.user.pk or version.status != PolicyStatus.DRAFT:
+        raise PermissionDenied("Only the drafter edits a draft, and only while it is a draft.")
+    specs = catalog_fields().get(type_key)
+    if specs is None:
+        raise Http404("No such indicator type.")
+    rule = (version.rules.get("indicator_types") or {}).get(type_key) or {"share": False}
+    orgs = [(slug, slug) for slug in member_org_slugs()]
+    form = TypeRuleForm(request.POST or None, rule=rule, field_specs=specs, orgs=orgs)
+    context: dict = {}
+    if request.method == "POST" and form.is_valid():
+        rules = copy.deepcopy(version.rules)
+        rules.setdefault("indicator_types", {})[type_key] = form.rule_value()
+        try:
+            policy_services.policy_version_draft_update(
+                actor=request.user, version=version, rules=rules
+            )
+        except ValidationFailed as exc:
+            context.update(_errors_context(exc))
+        except Conflict as exc:
+            messages.error(request, exc.message)
+            return redirect("policy-version", pk=version.pk)
+        else:
+            messages.success(request, f"Rule of {type_key} saved in draft v{version.number}.")
+            return redirect("policy-version", pk=version.pk)
+    return render(
+        request,
+        "governance/policy_type_form.html",
+        {"form": form, "version": version, "type_key": type_key, **context},
+    )
+
+
+@page
 @require_POST
 def policy_version_submit(request, pk: int):
     version = policy_version_get(actor=request.user, pk=pk)
@@ -189,8 +247,7 @@ def policy_version_review(request, pk: int):
                 return redirect("policy-versions")
     else:
         form = DecisionForm()
-    in_force = policy_version_in_force()
-    changes = policy_language.diff_rules(in_force.rules if in_force else None, version.rules)
+    in_force, diff = _diff_against_in_force(version.rules)
     return render(
         request,
         "governance/policy_version_review.html",
@@ -198,7 +255,8 @@ def policy_version_review(request, pk: int):
             "version": version,
             "warnings": _warnings(version.rules),
             "in_force": in_force,
-            "diff": _group_diff(changes),
+            "diff": diff,
+            "may_simulate": version.status in SIMULATED_STATUSES,
             "form": form,
             "error": error,
             "pending": version.status == PolicyStatus.PENDING_APPROVAL,
@@ -211,6 +269,19 @@ def _group_diff(changes: list[dict]) -> list[dict]:
     for change in changes:
         groups.setdefault(change["type"] or "(whole policy)", []).append(change)
     return [{"type": key, "changes": items} for key, items in groups.items()]
+
+
+@page
+@require_POST
+def policy_draft_check(request):
+    """Return the live check of the draft text being typed: its problems, or its changes."""
+    document, problems = policy_text_check(actor=request.user, text=request.POST.get("text", ""))
+    in_force, diff = (None, []) if problems else _diff_against_in_force(document)
+    return render(
+        request,
+        "governance/_policy_check.html",
+        {"problems": problems, "in_force": in_force, "diff": diff},
+    )
 
 
 @page

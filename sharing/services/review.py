@@ -9,8 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from audit import actions
-from audit.services.log import audit_record
-from audit.services.log import audit_recorded_since
+from audit.services.log import audit_record, audit_recorded_since
 from config.errors import AccessDenied, Conflict, ValidationFailed
 from config.jobs import enqueue_on_commit
 from governance.core import policy_language

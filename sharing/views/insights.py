@@ -126,6 +126,10 @@ def statistics_compile(request):
     return redirect("insights-statistics")
 
 
+def _int(value) -> int | None:
+    return int(value) if value and str(value).isdigit() else None
+
+
 def _simulable_versions():
     return PolicyVersion.objects.filter(status__in=SIMULATED_STATUSES).order_by("-number")
 
@@ -153,6 +157,8 @@ def simulation(request):
         "sharing/insights/simulation.html",
         {
             "versions": _simulable_versions(),
+            # A link from a version's diff preselects it (?version=<pk>).
+            "selected": _int(request.POST.get("version") or request.GET.get("version")),
             "result": result,
             "summary": result.summary() if result else None,
             "error": error,

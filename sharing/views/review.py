@@ -13,6 +13,7 @@ from config.pages import page
 from governance.core import field_actions as fa
 from governance.permissions import can
 from governance.roles import Capability
+from governance.selectors.catalog import indicator_type_list
 from sharing.models import Decision, TaskState
 from sharing.selectors.indicators import recall_list
 from sharing.selectors.review import (
@@ -58,6 +59,7 @@ def queue(request):
         "sharing/review/queue.html",
         {
             "queues": review_queue_list(actor=request.user),
+            "types": indicator_type_list(actor=request.user),
             "tasks": tasks,
             "filters": filters,
             "is_counsel": can(request.user, Capability.REVIEW_FORUM),

@@ -7,6 +7,7 @@ import uuid
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -17,6 +18,7 @@ from governance.permissions import can, organizations_with
 from governance.roles import Capability
 from governance.selectors.catalog import indicator_type_list
 from sharing.core import lifecycle
+from sharing.core.summary import summary_line
 from sharing.forms import (
     IndicatorTypeChoiceForm,
     SubmissionForm,
@@ -24,11 +26,12 @@ from sharing.forms import (
     WithdrawForm,
     payload_field,
 )
+from sharing.forms_search import SubmissionSearchForm
 from sharing.models import Source
+from sharing.selectors.search import submission_search
 from sharing.selectors.submissions import (
     submission_get,
     submission_history,
-    submission_list,
     submission_original_view,
     submitting_organization,
     submitting_organizations,
@@ -42,6 +45,9 @@ from sharing.services.intake import (
 )
 from sharing.services.watchlist import watchlist_term_add, watchlist_term_remove
 from sharing.views.highlighting import display_value, flag_segments
+from sharing.views.listing import SUBMISSION_COLUMNS, query_without, sort_columns
+
+PAGE_SIZE = 50
 
 
 def _field_rows(fields: list[dict], original: dict | None, redacted: dict, report, flags):
@@ -153,16 +159,29 @@ def submission_new(request):
 def submission_list_page(request):
     if not can(request.user, Capability.VIEW_OWN_SUBMISSIONS):
         raise PermissionDenied("You cannot see submissions.")
-    filters = {key: request.GET.get(key, "") for key in ("type", "state")}
-    submissions = list(submission_list(actor=request.user, filters=filters)[:200])
+    types = indicator_type_list(actor=request.user)
+    form = SubmissionSearchForm(request.GET, types=types)
+    filters = form.filters()
+    sort = request.GET.get("sort", "") or "-submitted"
+    results = submission_search(actor=request.user, filters=filters, sort=sort)
+    page_obj = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
+    submissions = list(page_obj.object_list)
     return render(
         request,
         "sharing/submissions/list.html",
         {
-            "submissions": submissions,
-            "filters": filters,
-            "types": indicator_type_list(actor=request.user),
-            "states": lifecycle.STATES,
+            "form": form,
+            "searching": bool(filters),
+            "rows": [
+                {
+                    "submission": s,
+                    "summary": summary_line(s.indicator_type.fields, s.redacted_payload or {}),
+                }
+                for s in submissions
+            ],
+            "page_obj": page_obj,
+            "columns": sort_columns(request, sort, SUBMISSION_COLUMNS),
+            "query": query_without(request, "page"),
             "can_submit": can(request.user, Capability.SUBMIT),
         },
     )
@@ -189,6 +208,7 @@ def submission_detail_page(request, pk):
             "rows": rows,
             "history": submission_history(submission=submission),
             "withdraw_form": WithdrawForm() if may_withdraw else None,
+            "reads_audit": can(request.user, Capability.READ_AUDIT),
         },
     )
 

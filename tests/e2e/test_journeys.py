@@ -47,7 +47,7 @@ def test_analyst_submits_and_follows_a_submission(demo, live_server, page):
     detail_url = page.url
 
     page.get_by_role("link", name="My submissions").click()
-    page.get_by_test_id("submission-list").get_by_role("link").first.click()
+    page.get_by_test_id("submission-row").first.get_by_role("link").first.click()
     assert page.url == detail_url
     expect(page.get_by_test_id("history")).to_contain_text("In review")
 
