@@ -16,7 +16,6 @@ from governance.models import Organization
 from governance.permissions import organizations_with
 from governance.roles import Capability
 from sharing.core import lifecycle
-from sharing.core.lifecycle import ORIGINAL_VIEW_WINDOW
 from sharing.models import Submission, SubmissionTransition, WatchlistTerm
 
 STATE_KEYS = frozenset(s for s, _ in lifecycle.STATES)
@@ -71,7 +70,7 @@ def submission_original_view(*, actor, id: Any) -> Submission:
         actor=actor,
         action=actions.SUBMISSION_ORIGINAL_VIEWED,
         obj=submission,
-        since=timezone.now() - ORIGINAL_VIEW_WINDOW,
+        since=timezone.now() - lifecycle.ORIGINAL_VIEW_WINDOW,
     ):
         audit_record(
             actor=actor,

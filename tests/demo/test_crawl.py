@@ -62,6 +62,15 @@ def _sample_kwargs(route: str) -> dict:
         "api-policy-version": lambda: {"pk": _first_pk(PolicyVersion)},
         "policy-version": lambda: {"pk": _first_pk(PolicyVersion)},
         "policy-draft-edit": lambda: {"pk": _first_pk(PolicyVersion)},
+        "policy-draft-type": lambda: {
+            "pk": _first_pk(PolicyVersion),
+            "type_key": IndicatorType.objects.order_by("key")[0].key,
+        },
+        "case-timeline": lambda: {"pk": _first_pk(Submission)},
+        "case-for-object": lambda: {
+            "object_type": "sharing.submission",
+            "object_id": str(_first_pk(Submission)),
+        },
         "policy-version-review": lambda: {"pk": _first_pk(PolicyVersion)},
         "api-submission": lambda: {"pk": _first_pk(Submission)},
         "submission-detail": lambda: {"pk": _first_pk(Submission)},

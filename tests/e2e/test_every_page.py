@@ -33,7 +33,7 @@ DETAIL_LINKS = (
     "a[href^='/audit/objects/']",
 )
 # Pages a person reaches but that are not HTML pages of the site.
-SKIP = re.compile(r"/download/|\.txt$|\.pub$|/api/|/logout/|/admin/")
+SKIP = re.compile(r"/download/|/export\.\w+|\.txt$|\.pub$|/api/|/logout/|/admin/")
 REPR = re.compile(r"\{'[^']*':|\['[^']*'[,\]]|': None|\bNone\]|<[\w.]+ object at 0x")
 # The README shows these pages of each role (docs/screenshots/<user>-<page>.png).
 MAIN_PAGES = {
