@@ -660,13 +660,20 @@ _VERSIONED = _MODEL_BYTES + f"|features={FEATURES_VERSION}|grammar={GRAMMAR_VERS
 DETECTOR_VERSION: str = f"clf-{_MODEL['series']}-{hashlib.sha256(_VERSIONED).hexdigest()[:8]}"
 THRESHOLD: float = _MODEL["threshold"]
 MODEL_INFO: Mapping[str, Any] = MappingProxyType(
-    {k: v for k, v in _MODEL.items() if k not in ("binary", "category")}
+    {k: v for k, v in _MODEL.items() if k not in ("binary", "category", "vocabulary")}
 )
 _LOGIT_THRESHOLD = math.log(THRESHOLD / (1 - THRESHOLD))
 _B_BIAS: float = _MODEL["binary"]["bias"]
 _B_WEIGHTS: dict[str, float] = _MODEL["binary"]["weights"]
 _C_BIAS: list[float] = _MODEL["category"]["bias"]
 _C_WEIGHTS: dict[str, list[float]] = _MODEL["category"]["weights"]
+# Every raw token of the training lines with its summed n-gram weight and its signal bits,
+# computed by the training script exactly as `_token_weight` and `signal_bits` compute them: a
+# known token costs one dict look-up, even on an empty memo.
+_VOCABULARY: dict[str, Any] = _MODEL.get("vocabulary", {}) if MODEL_CURRENT else {}
+_VOCAB_WEIGHTS: dict[str, float] = _VOCABULARY.get("weights", {})
+_VOCAB_SIGNALS: dict[str, int] = _VOCABULARY.get("signals", {})
+_VOCAB_CATEGORIES: dict[str, list[float]] = _VOCABULARY.get("categories", {})
 _MEMO_LIMIT = 200_000  # distinct tokens remembered; past it, weights are computed each time
 _NO_CATEGORY = [0.0] * len(CATEGORIES)
 
@@ -686,16 +693,28 @@ class _Memo(dict):
 
 
 def _token_weight(token: str) -> float:
+    weight = _VOCAB_WEIGHTS.get(token)
+    if weight is not None:
+        return weight
     return sum(map(_B_WEIGHTS.get, token_features(token), repeat(0.0)))
 
 
 def _token_category(token: str) -> list[float]:
+    if token in _VOCAB_WEIGHTS:
+        return _VOCAB_CATEGORIES.get(token, _NO_CATEGORY)
     rows = [row for row in map(_C_WEIGHTS.get, token_features(token)) if row is not None]
     return [sum(column) for column in zip(*rows, strict=True)] if rows else _NO_CATEGORY
 
 
-def _signal_bits(token: str) -> int:
+def signal_bits(token: str) -> int:
+    """Return the bit set of a raw token's signals (bit i: SIGNALS[i])."""
     return sum(1 << SIGNALS.index(signal) for signal in token_signals(token))
+
+
+def _signal_bits(token: str) -> int:
+    if token in _VOCAB_WEIGHTS:
+        return _VOCAB_SIGNALS.get(token, 0)
+    return signal_bits(token)
 
 
 def _signals_of(bits: int) -> list[str]:
@@ -713,6 +732,18 @@ _TOKEN_SIGNALS = _Memo(_signal_bits)  # token -> bit set of its signals (bit i: 
 _GRAMMAR_NEEDS = 1 << SIGNALS.index("subject") | 1 << SIGNALS.index("money")
 _GRAMMAR_MASK = _GRAMMAR_NEEDS | 1 << SIGNALS.index("attacker")
 _SIGNALS_WEIGHT = _Memo(_signals_weight)
+
+
+def _seed_memos() -> None:
+    """Fill the per-token memos with the precomputed vocabulary (also after they are cleared)."""
+    _TOKEN_WEIGHT.update(_VOCAB_WEIGHTS)
+    _TOKEN_SIGNALS.update(dict.fromkeys(_VOCAB_WEIGHTS, 0))
+    _TOKEN_SIGNALS.update(_VOCAB_SIGNALS)
+    _TOKEN_CATEGORY.update(dict.fromkeys(_VOCAB_WEIGHTS, _NO_CATEGORY))
+    _TOKEN_CATEGORY.update(_VOCAB_CATEGORIES)
+
+
+_seed_memos()
 
 
 def sentence_score(words: Sequence[str]) -> float:
