@@ -839,8 +839,9 @@ def _explain(words: Sequence[str], bits: int, scale: float, category: str, score
         weight[label] = weight.get(label, 0.0) + value * scale
     for label, value in _SIGNAL_REASONS[bits]:
         weight[label] = weight.get(label, 0.0) + value
-    ranked = sorted(weight.items(), key=lambda kv: (-kv[1], kv[0]))
-    reasons = ", ".join(label for label, value in ranked[:3] if value > 0)
+    # The three heaviest of those that weigh towards flagging (ties: by label).
+    ranked = sorted([(-value, label) for label, value in weight.items() if value > 0])
+    reasons = ", ".join(label for _, label in ranked[:3])
     return f"Reads as {_READS_AS[category]}: {reasons} (score {_probability(score):.2f})."
 
 
@@ -878,12 +879,12 @@ def _sentence_finding(
     """
     score, bits, by_grammar = signal
     start, end = bounds
-    while start < end and form[start].isspace():
-        start += 1
-    while end > start and form[end - 1].isspace():
-        end -= 1
-    if end <= start:
+    piece = form[start:end]
+    stripped = piece.strip()  # str.strip removes exactly the characters str.isspace accepts
+    if not stripped:
         return None
+    start += len(piece) - len(piece.lstrip())
+    end = start + len(stripped)
     if spans is not None:
         start, end = spans[start][0], spans[end - 1][1]
     scale = 1 / _norm(words)
@@ -913,18 +914,12 @@ def scan(text: str, *, watchlist: Watchlist | None = None) -> list[Finding]:
     sentences = list(map(str.split, pieces))
     # Every quantity is one C-level pass over all sentences, and so is the choice of the flagged
     # ones: Python bytecode runs only for them. score - bias = weight / norm + signal weight.
-    weights = map(sum, map(map, repeat(_TOKEN_WEIGHT.__getitem__), sentences))
-    norms = map(
-        math.sqrt,
-        map(
-            max,
-            repeat(NORM_FLOOR),
-            map(add, map(sum, map(map, repeat(len), sentences)), map(len, sentences)),
-        ),
-    )
-    bits = list(
-        map(reduce, repeat(or_), map(map, repeat(_TOKEN_SIGNALS.__getitem__), sentences), repeat(0))
-    )
+    weight, signals = _TOKEN_WEIGHT.__getitem__, _TOKEN_SIGNALS.__getitem__
+    weights = [sum(map(weight, words)) for words in sentences]
+    # A sentence's length is its characters plus one per token: len(" ".join(words)) + 1.
+    lengths = map(add, map(len, map(" ".join, sentences)), repeat(1))
+    norms = map(math.sqrt, map(max, repeat(NORM_FLOOR), lengths))
+    bits = [reduce(or_, map(signals, words), 0) for words in sentences]
     scores = list(map(add, map(truediv, weights, norms), map(_SIGNALS_WEIGHT.__getitem__, bits)))
     cut = _LOGIT_THRESHOLD - _B_BIAS
     above = list(map(gt, scores, repeat(cut)))
