@@ -5,8 +5,11 @@ Notes are built the way analysts write them: 3 to 8 lines of the training corpus
 six a sensitive statement, the rest threat-intelligence prose (counts, dates, durations,
 illicit-market prices). Half the notes
 warm the per-token memo a long-running process builds up; the figure is measured on the other
-half, so tokens never seen before are part of it (the target is checked on this one). Beside
-it: every token already seen (steady state), an empty memo (cold), and clean notes alone.
+half (the target is checked on this one). Beside it: every token already seen (steady
+state), a fresh process's memo (cold: only the model's vocabulary), an empty memo without the
+vocabulary (every token unseen), and clean notes alone. The notes are made of training lines,
+whose tokens are all in the model's precomputed vocabulary: the unseen figure bounds what text
+of new words costs.
 One thread, CPU time (so other load on the machine does not count); the best of
 BENCH_SCANNER_ROUNDS rounds.
 
@@ -54,7 +57,9 @@ def notes(count: int = NOTES, sensitive_share: float = 1 / 6) -> list[str]:
     return out
 
 
-def _clear_memo() -> None:
+def _clear_memo(seed: bool = True) -> None:
+    """Empty the memos as a fresh process has them: seeded with the model's vocabulary (the
+    training lines' tokens), or, with seed=False, not even that (every token unseen)."""
     for memo in (
         scanning._TOKEN_WEIGHT,
         scanning._TOKEN_CATEGORY,
@@ -62,6 +67,22 @@ def _clear_memo() -> None:
         scanning._SIGNALS_WEIGHT,
     ):
         memo.clear()
+    if seed:
+        scanning._seed_memos()
+
+
+def _unseen(texts: list[str]) -> float:
+    """Return the CPU time of scanning `texts` with an empty memo and no vocabulary."""
+    vocabulary = (scanning._VOCAB_WEIGHTS, scanning._VOCAB_SIGNALS, scanning._VOCAB_CATEGORIES)
+    saved = [dict(part) for part in vocabulary]
+    for part in vocabulary:
+        part.clear()
+    try:
+        return min(_clear_memo(seed=False) or _timed(texts) for _ in range(ROUNDS))
+    finally:
+        for part, kept in zip(vocabulary, saved, strict=True):
+            part.update(kept)
+        _clear_memo()
 
 
 def _timed(texts: list[str]) -> float:
@@ -110,6 +131,11 @@ def measure() -> dict[str, tuple[float, str, str]]:
         "us_per_1000_chars_cold": (
             _per_1000(cold, measured),
             "scan cost per 1,000 characters, empty memo",
+            "µs",
+        ),
+        "us_per_1000_chars_unseen": (
+            _per_1000(_unseen(measured), measured),
+            "scan cost per 1,000 characters, empty memo and no vocabulary (all unseen)",
             "µs",
         ),
         "us_per_1000_chars_clean": (

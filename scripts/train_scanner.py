@@ -17,6 +17,7 @@ import json
 import math
 import sys
 import unicodedata
+from itertools import repeat
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -250,16 +251,54 @@ def export(models: Models, threshold: float, c: float, cv: dict, lines: int) -> 
     }
 
 
+def vocabulary(model: dict, records: list[dict]) -> dict:
+    """Return each raw token of the training lines with its summed n-gram weights, binary and
+    per category (computed exactly as `scan` computes them, from the rounded weights), and,
+    when it carries any, its signal bits: `scan` then reads a known token with one look-up."""
+    binary_weights = model["binary"]["weights"]
+    category_weights = model["category"]["weights"]
+    seen = sorted({t for r in records for sentence in scanning.tokens(r["text"]) for t in sentence})
+    weights, categories, signals = {}, {}, {}
+    for token in seen:
+        grams = scanning.token_features(token)
+        weights[token] = sum(map(binary_weights.get, grams, repeat(0.0)))
+        rows = [row for row in map(category_weights.get, grams) if row is not None]
+        if rows:
+            categories[token] = [sum(column) for column in zip(*rows, strict=True)]
+        bits = scanning.signal_bits(token)
+        if bits:
+            signals[token] = bits
+    return {"weights": weights, "categories": categories, "signals": signals}
+
+
+def write(model: dict) -> None:
+    MODEL.write_text(
+        json.dumps(model, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n",
+        encoding="utf-8",
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--merge", nargs="+", type=Path, help="rebuild the corpus from these")
     parser.add_argument("--cv-only", action="store_true")
     parser.add_argument("--json", type=Path, help="also write the CV figures to this file")
+    parser.add_argument(
+        "--vocabulary-only",
+        action="store_true",
+        help="recompute only the precomputed token weights of the current model file",
+    )
     args = parser.parse_args(argv)
     if args.merge:
         merge(args.merge, CORPUS)
         return 0
     records = load(CORPUS)
+    if args.vocabulary_only:
+        model = json.loads(MODEL.read_text(encoding="utf-8"))
+        model["vocabulary"] = vocabulary(model, records)
+        write(model)
+        print(f"wrote {MODEL.relative_to(ROOT)}: {len(model['vocabulary']['weights'])} tokens")
+        return 0
     c, threshold, result = choose(records)
     print_figures(f"cross-validated ({FOLDS} folds, C={c}, threshold {threshold})", result)
     if args.json:
@@ -267,10 +306,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.cv_only:
         return 0
     model = export(Models(records, c), threshold, c, result, len(records))
-    MODEL.write_text(
-        json.dumps(model, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n",
-        encoding="utf-8",
-    )
+    model["vocabulary"] = vocabulary(model, records)
+    write(model)
     print(f"wrote {MODEL.relative_to(ROOT)}: {len(model['binary']['weights'])} weights")
     return 0
 

@@ -659,13 +659,20 @@ _VERSIONED = _MODEL_BYTES + f"|features={FEATURES_VERSION}|grammar={GRAMMAR_VERS
 DETECTOR_VERSION: str = f"clf-{_MODEL['series']}-{hashlib.sha256(_VERSIONED).hexdigest()[:8]}"
 THRESHOLD: float = _MODEL["threshold"]
 MODEL_INFO: Mapping[str, Any] = MappingProxyType(
-    {k: v for k, v in _MODEL.items() if k not in ("binary", "category")}
+    {k: v for k, v in _MODEL.items() if k not in ("binary", "category", "vocabulary")}
 )
 _LOGIT_THRESHOLD = math.log(THRESHOLD / (1 - THRESHOLD))
 _B_BIAS: float = _MODEL["binary"]["bias"]
 _B_WEIGHTS: dict[str, float] = _MODEL["binary"]["weights"]
 _C_BIAS: list[float] = _MODEL["category"]["bias"]
 _C_WEIGHTS: dict[str, list[float]] = _MODEL["category"]["weights"]
+# Every raw token of the training lines with its summed n-gram weight and its signal bits,
+# computed by the training script exactly as `_token_weight` and `signal_bits` compute them: a
+# known token costs one dict look-up, even on an empty memo.
+_VOCABULARY: dict[str, Any] = _MODEL.get("vocabulary", {}) if MODEL_CURRENT else {}
+_VOCAB_WEIGHTS: dict[str, float] = _VOCABULARY.get("weights", {})
+_VOCAB_SIGNALS: dict[str, int] = _VOCABULARY.get("signals", {})
+_VOCAB_CATEGORIES: dict[str, list[float]] = _VOCABULARY.get("categories", {})
 _MEMO_LIMIT = 200_000  # distinct tokens remembered; past it, weights are computed each time
 _NO_CATEGORY = [0.0] * len(CATEGORIES)
 
@@ -685,16 +692,28 @@ class _Memo(dict):
 
 
 def _token_weight(token: str) -> float:
+    weight = _VOCAB_WEIGHTS.get(token)
+    if weight is not None:
+        return weight
     return sum(map(_B_WEIGHTS.get, token_features(token), repeat(0.0)))
 
 
 def _token_category(token: str) -> list[float]:
+    if token in _VOCAB_WEIGHTS:
+        return _VOCAB_CATEGORIES.get(token, _NO_CATEGORY)
     rows = [row for row in map(_C_WEIGHTS.get, token_features(token)) if row is not None]
     return [sum(column) for column in zip(*rows, strict=True)] if rows else _NO_CATEGORY
 
 
-def _signal_bits(token: str) -> int:
+def signal_bits(token: str) -> int:
+    """Return the bit set of a raw token's signals (bit i: SIGNALS[i])."""
     return sum(1 << SIGNALS.index(signal) for signal in token_signals(token))
+
+
+def _signal_bits(token: str) -> int:
+    if token in _VOCAB_WEIGHTS:
+        return _VOCAB_SIGNALS.get(token, 0)
+    return signal_bits(token)
 
 
 def _signals_of(bits: int) -> list[str]:
@@ -712,6 +731,18 @@ _TOKEN_SIGNALS = _Memo(_signal_bits)  # token -> bit set of its signals (bit i: 
 _GRAMMAR_NEEDS = 1 << SIGNALS.index("subject") | 1 << SIGNALS.index("money")
 _GRAMMAR_MASK = _GRAMMAR_NEEDS | 1 << SIGNALS.index("attacker")
 _SIGNALS_WEIGHT = _Memo(_signals_weight)
+
+
+def _seed_memos() -> None:
+    """Fill the per-token memos with the precomputed vocabulary (also after they are cleared)."""
+    _TOKEN_WEIGHT.update(_VOCAB_WEIGHTS)
+    _TOKEN_SIGNALS.update(dict.fromkeys(_VOCAB_WEIGHTS, 0))
+    _TOKEN_SIGNALS.update(_VOCAB_SIGNALS)
+    _TOKEN_CATEGORY.update(dict.fromkeys(_VOCAB_WEIGHTS, _NO_CATEGORY))
+    _TOKEN_CATEGORY.update(_VOCAB_CATEGORIES)
+
+
+_seed_memos()
 
 
 def sentence_score(words: Sequence[str]) -> float:
@@ -807,8 +838,9 @@ def _explain(words: Sequence[str], bits: int, scale: float, category: str, score
         weight[label] = weight.get(label, 0.0) + value * scale
     for label, value in _SIGNAL_REASONS[bits]:
         weight[label] = weight.get(label, 0.0) + value
-    ranked = sorted(weight.items(), key=lambda kv: (-kv[1], kv[0]))
-    reasons = ", ".join(label for label, value in ranked[:3] if value > 0)
+    # The three heaviest of those that weigh towards flagging (ties: by label).
+    ranked = sorted([(-value, label) for label, value in weight.items() if value > 0])
+    reasons = ", ".join(label for _, label in ranked[:3])
     return f"Reads as {_READS_AS[category]}: {reasons} (score {_probability(score):.2f})."
 
 
@@ -846,12 +878,12 @@ def _sentence_finding(
     """
     score, bits, by_grammar = signal
     start, end = bounds
-    while start < end and form[start].isspace():
-        start += 1
-    while end > start and form[end - 1].isspace():
-        end -= 1
-    if end <= start:
+    piece = form[start:end]
+    stripped = piece.strip()  # str.strip removes exactly the characters str.isspace accepts
+    if not stripped:
         return None
+    start += len(piece) - len(piece.lstrip())
+    end = start + len(stripped)
     if spans is not None:
         start, end = spans[start][0], spans[end - 1][1]
     scale = 1 / _norm(words)
@@ -881,18 +913,12 @@ def scan(text: str, *, watchlist: Watchlist | None = None) -> list[Finding]:
     sentences = list(map(str.split, pieces))
     # Every quantity is one C-level pass over all sentences, and so is the choice of the flagged
     # ones: Python bytecode runs only for them. score - bias = weight / norm + signal weight.
-    weights = map(sum, map(map, repeat(_TOKEN_WEIGHT.__getitem__), sentences))
-    norms = map(
-        math.sqrt,
-        map(
-            max,
-            repeat(NORM_FLOOR),
-            map(add, map(sum, map(map, repeat(len), sentences)), map(len, sentences)),
-        ),
-    )
-    bits = list(
-        map(reduce, repeat(or_), map(map, repeat(_TOKEN_SIGNALS.__getitem__), sentences), repeat(0))
-    )
+    weight, signals = _TOKEN_WEIGHT.__getitem__, _TOKEN_SIGNALS.__getitem__
+    weights = [sum(map(weight, words)) for words in sentences]
+    # A sentence's length is its characters plus one per token: len(" ".join(words)) + 1.
+    lengths = map(add, map(len, map(" ".join, sentences)), repeat(1))
+    norms = map(math.sqrt, map(max, repeat(NORM_FLOOR), lengths))
+    bits = [reduce(or_, map(signals, words), 0) for words in sentences]
     scores = list(map(add, map(truediv, weights, norms), map(_SIGNALS_WEIGHT.__getitem__, bits)))
     cut = _LOGIT_THRESHOLD - _B_BIAS
     above = list(map(gt, scores, repeat(cut)))

@@ -425,3 +425,50 @@ def test_pathological_input_does_not_hang_the_scanner(text: str) -> None:
 def test_the_ascii_fast_path_folds_exactly_as_the_general_loop(text):
     assert text.isascii()
     assert scanning._fold_ascii(text) == scanning._fold_general(text)
+
+
+def _training_texts() -> list[str]:
+    path = REPO / "sharing" / "scanner_corpus" / "train.jsonl"
+    with open(path, encoding="utf-8") as handle:
+        return [json.loads(line)["text"] for line in handle if line.strip()]
+
+
+def _clear_memos() -> None:
+    for memo in (
+        scanning._TOKEN_WEIGHT,
+        scanning._TOKEN_CATEGORY,
+        scanning._TOKEN_SIGNALS,
+        scanning._SIGNALS_WEIGHT,
+        scanning._SIGNALS_CATEGORY,
+    ):
+        memo.clear()
+
+
+def test_the_precomputed_vocabulary_holds_what_the_tokens_compute_to() -> None:
+    vocabulary = scanning._VOCAB_WEIGHTS
+    assert len(vocabulary) > 1000
+    for token, weight in vocabulary.items():
+        grams = scanning.token_features(token)
+        assert weight == sum(scanning._B_WEIGHTS.get(g, 0.0) for g in grams), token
+        rows = [scanning._C_WEIGHTS[g] for g in grams if g in scanning._C_WEIGHTS]
+        expected = [sum(column) for column in zip(*rows, strict=True)] if rows else None
+        assert scanning._VOCAB_CATEGORIES.get(token) == expected, token
+        assert scanning._VOCAB_SIGNALS.get(token, 0) == scanning.signal_bits(token), token
+
+
+def test_scan_finds_the_same_on_the_training_corpus_with_and_without_the_vocabulary(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    texts = _training_texts()
+    with_vocabulary = [[f.to_dict() for f in scan(text)] for text in texts]
+    for name in ("_VOCAB_WEIGHTS", "_VOCAB_CATEGORIES", "_VOCAB_SIGNALS"):
+        monkeypatch.setattr(scanning, name, {})
+    _clear_memos()
+    try:
+        computed = [[f.to_dict() for f in scan(text)] for text in texts]
+    finally:
+        monkeypatch.undo()
+        _clear_memos()
+        scanning._seed_memos()
+    assert sum(map(bool, computed)) > 1000
+    assert with_vocabulary == computed
