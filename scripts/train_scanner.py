@@ -23,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.scanner_eval import print_figures, tally  # noqa: E402
 from sharing import scanning  # noqa: E402
 
 CORPUS = ROOT / "sharing" / "scanner_corpus" / "train.jsonl"
@@ -133,35 +134,8 @@ def cross_validate(records: list[dict], c: float) -> list[list[tuple[float, str]
 
 
 def figures(records: list[dict], scored, threshold: float) -> dict:
-    """Return recall, per-category recall and category accuracy, and false-positive rate."""
-    per: dict[str, list[int]] = {c: [0, 0, 0] for c in scanning.CATEGORIES}
-    fp = neg = 0
-    for record, sentences in zip(records, scored, strict=True):
-        flagged = [cat for p, cat in sentences if p > threshold]
-        if not record["sensitive"]:
-            neg += 1
-            fp += bool(flagged)
-            continue
-        row = per[record["category"]]
-        row[0] += 1
-        row[1] += bool(flagged)
-        row[2] += record["category"] in flagged
-    total = sum(r[0] for r in per.values())
-    return {
-        "recall": sum(r[1] for r in per.values()) / total,
-        "category_accuracy": sum(r[2] for r in per.values()) / total,
-        "fpr": fp / neg,
-        "sensitive": total,
-        "negatives": neg,
-        "per_category": {
-            c: {
-                "n": r[0],
-                "recall": r[1] / r[0] if r[0] else 0.0,
-                "category_accuracy": r[2] / r[0] if r[0] else 0.0,
-            }
-            for c, r in per.items()
-        },
-    }
+    """Return the figures (`benchmarks.scanner_eval.tally`) of `scored` at `threshold`."""
+    return tally(records, ({cat for p, cat in sentences if p > threshold} for sentences in scored))
 
 
 def operating_threshold(records: list[dict], scored) -> float:
@@ -177,19 +151,6 @@ def operating_threshold(records: list[dict], scored) -> float:
     allowed = math.floor(MAX_CV_FPR * len(negatives))
     # Flagging needs p > threshold: the threshold sits at the (allowed+1)-th highest negative.
     return round(negatives[allowed], 4) if allowed < len(negatives) else 0.5
-
-
-def print_figures(title: str, result: dict) -> None:
-    print(
-        f"{title}: recall {result['recall']:.3f} (n={result['sensitive']}), category accuracy "
-        f"{result['category_accuracy']:.3f}, false-positive rate {result['fpr']:.3f} "
-        f"(n={result['negatives']})"
-    )
-    for cat, row in result["per_category"].items():
-        print(
-            f"  {cat:<13} n={row['n']:<4} recall {row['recall']:.3f}  "
-            f"category accuracy {row['category_accuracy']:.3f}"
-        )
 
 
 def choose(records: list[dict]) -> tuple[float, float, dict]:
