@@ -11,6 +11,7 @@ leaves behind, built the same way for one object and for a batch; `intake_write`
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -193,23 +194,28 @@ def _memo_scanner():
     return scanner
 
 
-def _scan_flags(indicator_type: IndicatorType, payload: dict, watchlist, scanner) -> list[dict]:
-    """Return the scanner's findings on every free-text value of `payload`, by field."""
-    flags: list[dict] = []
-    for spec in indicator_type.fields:
+def scanned_texts(fields: list[dict], payload: dict) -> Iterator[tuple[str, int | None, str]]:
+    """Yield (field, list index or None, text) for every value of `payload` the scanner reads."""
+    for spec in fields:
         name = spec["name"]
         if spec["datatype"] not in SCANNED_DATATYPES or name not in payload:
             continue
         value = payload[name]
         items = list(enumerate(value)) if isinstance(value, list) else [(None, value)]
         for index, text in items:
-            if not isinstance(text, str):
-                continue
-            for finding in scanner(text, watchlist=watchlist):
-                flag = {"field": name, **finding.to_dict()}
-                if index is not None:
-                    flag["index"] = index
-                flags.append(flag)
+            if isinstance(text, str):
+                yield name, index, text
+
+
+def _scan_flags(indicator_type: IndicatorType, payload: dict, watchlist, scanner) -> list[dict]:
+    """Return the scanner's findings on every free-text value of `payload`, by field."""
+    flags: list[dict] = []
+    for name, index, text in scanned_texts(indicator_type.fields, payload):
+        for finding in scanner(text, watchlist=watchlist):
+            flag = {"field": name, **finding.to_dict()}
+            if index is not None:
+                flag["index"] = index
+            flags.append(flag)
     return flags
 
 

@@ -18,7 +18,7 @@ from audit.services.log import audit_record
 from sharing import scanning
 from sharing.core.redaction import protected_text, sentence_of
 from sharing.models import SharedIndicator
-from sharing.services.intake import SCANNED_DATATYPES
+from sharing.services.intake import scanned_texts
 from sharing.services.watchlist import watchlist_for
 
 
@@ -30,29 +30,22 @@ def published_flags(indicator: SharedIndicator, watchlist) -> list[dict]:
     read.
     """
     flags: list[dict] = []
-    payload = indicator.redacted_payload
-    for spec in indicator.indicator_type.fields:
-        name = spec["name"]
-        if spec["datatype"] not in SCANNED_DATATYPES or name not in payload:
-            continue
-        value = payload[name]
-        items = list(enumerate(value)) if isinstance(value, list) else [(None, value)]
-        for index, text in items:
-            if not isinstance(text, str):
-                continue
-            for finding in scanning.scan(protected_text(text), watchlist=watchlist):
-                start, end = sentence_of(text, finding.start, finding.end)
-                flag = {
-                    "field": name,
-                    "start": start,
-                    "end": end,
-                    "category": finding.category,
-                    "rule": finding.rule,
-                    "explanation": finding.explanation,
-                }
-                if index is not None:
-                    flag["index"] = index
-                flags.append(flag)
+    for name, index, text in scanned_texts(
+        indicator.indicator_type.fields, indicator.redacted_payload
+    ):
+        for finding in scanning.scan(protected_text(text), watchlist=watchlist):
+            start, end = sentence_of(text, finding.start, finding.end)
+            flag = {
+                "field": name,
+                "start": start,
+                "end": end,
+                "category": finding.category,
+                "rule": finding.rule,
+                "explanation": finding.explanation,
+            }
+            if index is not None:
+                flag["index"] = index
+            flags.append(flag)
     return flags
 
 
