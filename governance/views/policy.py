@@ -130,6 +130,26 @@ def policy_draft_new(request):
     )
 
 
+def _require_drafter(user, version) -> None:
+    if version.drafted_by_id != user.pk or version.status != PolicyStatus.DRAFT:
+        raise PermissionDenied("Only the drafter edits a draft, and only while it is a draft.")
+
+
+def _save_draft(request, version, context: dict, saved: str, **change):
+    """Update the draft with `change`; return the redirect to it, or None with the errors put
+    in `context` so the form is shown again."""
+    try:
+        policy_services.policy_version_draft_update(actor=request.user, version=version, **change)
+    except ValidationFailed as exc:
+        context.update(_errors_context(exc))
+        return None
+    except Conflict as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, saved)
+    return redirect("policy-version", pk=version.pk)
+
+
 @page
 @require_http_methods(["GET", "POST"])
 def policy_draft_edit(request, pk: int):
@@ -138,21 +158,17 @@ def policy_draft_edit(request, pk: int):
     if request.method == "POST":
         form = PolicyDraftForm(request.POST)
         if form.is_valid():
-            try:
-                version = policy_services.policy_version_draft_update(
-                    actor=request.user, version=version, text=form.cleaned_data["text"]
-                )
-            except ValidationFailed as exc:
-                context.update(_errors_context(exc))
-            except Conflict as exc:
-                messages.error(request, exc.message)
-                return redirect("policy-version", pk=version.pk)
-            else:
-                messages.success(request, f"Draft v{version.number} saved.")
-                return redirect("policy-version", pk=version.pk)
+            saved = _save_draft(
+                request,
+                version,
+                context,
+                f"Draft v{version.number} saved.",
+                text=form.cleaned_data["text"],
+            )
+            if saved is not None:
+                return saved
     else:
-        if version.drafted_by_id != request.user.pk or version.status != PolicyStatus.DRAFT:
-            raise PermissionDenied("Only the drafter edits a draft, and only while it is a draft.")
+        _require_drafter(request.user, version)
         form = PolicyDraftForm(initial={"text": rules_to_yaml(version.rules)})
     return render(
         request,
@@ -166,8 +182,7 @@ def policy_draft_edit(request, pk: int):
 def policy_draft_type(request, pk: int, type_key: str):
     """Edit one indicator type's rule of a draft with a form (the YAML holds the same rules)."""
     version = policy_version_get(actor=request.user, pk=pk)
-    if version.drafted_by_id != request.user.pk or version.status != PolicyStatus.DRAFT:
-        raise PermissionDenied("Only the drafter edits a draft, and only while it is a draft.")
+    _require_drafter(request.user, version)
     specs = catalog_fields().get(type_key)
     if specs is None:
         raise Http404("No such indicator type.")
@@ -178,18 +193,15 @@ def policy_draft_type(request, pk: int, type_key: str):
     if request.method == "POST" and form.is_valid():
         rules = copy.deepcopy(version.rules)
         rules.setdefault("indicator_types", {})[type_key] = form.rule_value()
-        try:
-            policy_services.policy_version_draft_update(
-                actor=request.user, version=version, rules=rules
-            )
-        except ValidationFailed as exc:
-            context.update(_errors_context(exc))
-        except Conflict as exc:
-            messages.error(request, exc.message)
-            return redirect("policy-version", pk=version.pk)
-        else:
-            messages.success(request, f"Rule of {type_key} saved in draft v{version.number}.")
-            return redirect("policy-version", pk=version.pk)
+        saved = _save_draft(
+            request,
+            version,
+            context,
+            f"Rule of {type_key} saved in draft v{version.number}.",
+            rules=rules,
+        )
+        if saved is not None:
+            return saved
     return render(
         request,
         "governance/policy_type_form.html",
