@@ -157,13 +157,7 @@ def normalize_value(value: Any, datatype: str) -> str:
             raise RedactionError("value is not an AS number")
         return str(int(text))
     if datatype in ("integer", "decimal"):
-        try:
-            number = Decimal(str(value).strip())
-        except InvalidOperation:
-            raise RedactionError("value is not a number") from None
-        if not number.is_finite():
-            raise RedactionError("value is not a finite number")
-        return format(number.normalize(), "f")
+        return format(_finite_decimal(value).normalize(), "f")
     if datatype == "datetime":
         return _format_datetime(_parse_datetime(value))
     if datatype == "country":
@@ -218,17 +212,22 @@ def _generalize_time(value: Any, grain: str) -> str:
     return _format_datetime(moment)
 
 
-def _log10_bucket(value: Any) -> str:
-    if isinstance(value, str) and _BUCKET_RE.match(value.strip()):
-        return value.strip()
-    if isinstance(value, bool):
-        raise RedactionError("value is not a number")
+def _finite_decimal(value: Any) -> Decimal:
     try:
         number = Decimal(str(value).strip())
     except InvalidOperation:
         raise RedactionError("value is not a number") from None
     if not number.is_finite():
         raise RedactionError("value is not a finite number")
+    return number
+
+
+def _log10_bucket(value: Any) -> str:
+    if isinstance(value, str) and _BUCKET_RE.match(value.strip()):
+        return value.strip()
+    if isinstance(value, bool):
+        raise RedactionError("value is not a number")
+    number = _finite_decimal(value)
     if number == 0:
         return "0"
     exponent = number.copy_abs().adjusted()  # floor(log10(|x|)), exact
