@@ -10,7 +10,7 @@ from sharing.core import lifecycle
 TLP_CHOICES = [("", "Any TLP"), *((level, f"TLP:{level}") for level in TLP_ORDER)]
 
 
-class _SearchForm(forms.Form):
+class FeedSearchForm(forms.Form):
     q = forms.CharField(
         required=False,
         max_length=500,
@@ -38,11 +38,7 @@ class _SearchForm(forms.Form):
         return {k: v for k, v in self.cleaned_data.items() if v not in (None, "") and k != "sort"}
 
 
-class FeedSearchForm(_SearchForm):
-    pass
-
-
-class SubmissionSearchForm(_SearchForm):
+class SubmissionSearchForm(FeedSearchForm):
     state = forms.ChoiceField(
         required=False, label="State", choices=[("", "All states"), *lifecycle.STATES]
     )
