@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
-from django.http import HttpResponse
-from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions
@@ -14,9 +11,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.views import APIView
 
 from sharing import stix
+from sharing.downloads import stix_download
 from sharing.selectors.indicators import indicator_list
-from sharing.services.publication import indicators_export_record
-from sharing.taxii.envelope import STIX_MEDIA_TYPE
 
 
 def _published_after(value: str) -> datetime:
@@ -58,15 +54,4 @@ class IndicatorExportView(APIView):
         indicators = queryset.select_related(
             "indicator_type", "contributor", "policy_version", "submission"
         ).order_by("published_at", "id")
-        schema_url = request.build_absolute_uri(reverse("taxii:extension-schema"))
-        bundle = stix.bundle_for(indicators, schema_url=schema_url)
-        indicators_export_record(
-            actor=request.user,
-            stix_ids=[o["id"] for o in bundle["objects"] if o["type"] in ("indicator", "note")],
-            filters=filters,
-        )
-        response = HttpResponse(
-            json.dumps(bundle, ensure_ascii=False), content_type=STIX_MEDIA_TYPE
-        )
-        response["Content-Disposition"] = 'attachment; filename="clearroom-indicators.stix.json"'
-        return response
+        return stix_download(request, indicators, filters=filters)

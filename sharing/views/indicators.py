@@ -9,9 +9,7 @@ import json
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from config.errors import ApplicationError
@@ -21,6 +19,7 @@ from governance.roles import Capability
 from governance.selectors.catalog import indicator_type_list
 from sharing import stix
 from sharing.core.summary import summary_line
+from sharing.downloads import attachment, stix_download
 from sharing.forms_search import FeedSearchForm
 from sharing.selectors.indicators import (
     acknowledged_markings,
@@ -38,7 +37,6 @@ from sharing.services.publication import (
     indicators_export_record,
     marking_acknowledge,
 )
-from sharing.taxii.envelope import STIX_MEDIA_TYPE
 from sharing.views.listing import INDICATOR_COLUMNS, query_without, sort_columns
 
 PAGE_SIZE = 50
@@ -98,21 +96,16 @@ def indicator_export_page(request, fmt):
         )
     )
     if fmt == "stix":
-        schema_url = request.build_absolute_uri(reverse("taxii:extension-schema"))
-        bundle = stix.bundle_for(indicators, schema_url=schema_url)
-        objects = [o["id"] for o in bundle["objects"] if o["type"] in ("indicator", "note")]
-        body = json.dumps(bundle, ensure_ascii=False)
-        content_type, name = STIX_MEDIA_TYPE, "clearroom-indicators.stix.json"
-    else:
-        objects = [stix.stix_object_id(i) for i in indicators]
-        body = _csv(request, indicators)
-        content_type, name = "text/csv; charset=utf-8", "clearroom-indicators.csv"
+        return stix_download(request, indicators, filters={**filters, "format": fmt})
+    body = _csv(request, indicators)
     indicators_export_record(
-        actor=request.user, stix_ids=objects, filters={**filters, "format": fmt}
+        actor=request.user,
+        stix_ids=[stix.stix_object_id(i) for i in indicators],
+        filters={**filters, "format": fmt},
     )
-    response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return attachment(
+        body, content_type="text/csv; charset=utf-8", filename="clearroom-indicators.csv"
+    )
 
 
 def _csv(request, indicators) -> str:
