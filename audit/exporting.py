@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import Callable, Iterator
 from datetime import datetime
 
-from audit.merkle import Frontier
+from audit.core.merkle import Frontier
 from audit.models import AuditEvent
 
 CHUNK_SIZE = 2000

@@ -7,18 +7,18 @@ import hashlib
 from dataclasses import dataclass
 
 from audit import keys
-from audit.canonical import parse_canonical
-from audit.exporting import CHUNK_SIZE
-from audit.merkle import Frontier
-from audit.models import AuditCheckpoint, AuditEvent, AuditHead
-from audit.services.log import ZERO_HASH, format_timestamp
-from audit.signed_note import (
+from audit.core.canonical import parse_canonical
+from audit.core.merkle import Frontier
+from audit.core.signed_note import (
     NoteError,
     open_note,
     parse_checkpoint,
     parse_verifier_key,
     verify_cosignature,
 )
+from audit.exporting import CHUNK_SIZE
+from audit.models import AuditCheckpoint, AuditEvent, AuditHead
+from audit.services.log import ZERO_HASH, format_timestamp
 
 LEAF_KEYS = {"v", "seq", "prev", "recorded_at", "actor", "action", "object", "data"}
 

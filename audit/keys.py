@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from audit.signed_note import (
+from audit.core.signed_note import (
     ALG_ED25519,
     NoteError,
     Verifier,

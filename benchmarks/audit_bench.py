@@ -4,7 +4,7 @@ Appends run on a fresh database `clearroom_bench` (dropped and re-created), each
 transaction, from writer processes (each with its own connection, as gunicorn and Celery
 workers are) and then from writer threads of one process; the chain is checked gapless after
 each run. Verification builds an export of 100,000 events in the real bundle
-format, signed with a throw-away key, and times `audit.verify.verify_bundle` against plain
+format, signed with a throw-away key, and times `audit.core.verify.verify_bundle` against plain
 SHA-256 over the same leaf bytes.
 """
 
@@ -148,10 +148,10 @@ def _check_gapless(expected: int) -> None:
 
 
 def _synthetic_bundle(path: Path, count: int) -> tuple[str, list[bytes]]:
-    from audit.bundle import build_bundle
-    from audit.canonical import canonicalize
-    from audit.merkle import Frontier
-    from audit.signed_note import (
+    from audit.core.bundle import build_bundle
+    from audit.core.canonical import canonicalize
+    from audit.core.merkle import Frontier
+    from audit.core.signed_note import (
         format_checkpoint,
         generate_signer_key,
         load_private_key,
@@ -199,7 +199,7 @@ def _synthetic_bundle(path: Path, count: int) -> tuple[str, list[bytes]]:
 
 
 def _verify_rate(count: int) -> tuple[float, float]:
-    from audit.verify import verify_bundle
+    from audit.core.verify import verify_bundle
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bundle.zip"

@@ -9,13 +9,13 @@ writers and gapless check) on its own database, `clearroom_bench_audit`, and add
   (`audit.integrity.check_database` recomputes every leaf, prev link and the head) after each;
 - a log of BENCH_AUDIT_EVENTS (default 1,000,000) events, generated fast: valid leaves are
   computed in Python (RFC 8785 canonical JSON equals `json.dumps(sort_keys, compact)` for the
-  integers and ASCII strings they hold; checked on a sample with `audit.canonical`), chained
+  integers and ASCII strings they hold; checked on a sample with `audit.core.canonical`), chained
   by prev hash, written with one raw `COPY`, after which the head row is rebuilt (size, last
   leaf hash and Merkle frontier), exactly what `audit_record` would have left;
 - checkpoint time at that size: signing the head (`audit_checkpoint_create`) and signing an
   older size (`audit_checkpoint_at`, which rebuilds the frontier from the stored leaf hashes);
 - the operator export of the whole log (`audit_export_cli`) and its offline verification with
-  `audit.verify.verify_bundle`, as a fraction of raw `hashlib.sha256` over the same leaf bytes.
+  `audit.core.verify.verify_bundle`, as a fraction of raw `hashlib.sha256` over the same leaf bytes.
 """
 
 from __future__ import annotations
@@ -112,8 +112,8 @@ def _generate(count: int) -> tuple[float, float]:
     """Append `count` valid events with one COPY; return (generate s, copy s)."""
     import psycopg
 
-    from audit.canonical import canonicalize
-    from audit.merkle import Frontier
+    from audit.core.canonical import canonicalize
+    from audit.core.merkle import Frontier
     from audit.models import AuditEvent, AuditHead
 
     started = time.perf_counter()
@@ -188,8 +188,8 @@ def _verify(figures: dict, size: int) -> None:
     import zipfile
 
     from audit import keys
+    from audit.core.verify import verify_bundle
     from audit.services.exports import audit_export_cli
-    from audit.verify import verify_bundle
 
     started = time.perf_counter()
     export = audit_export_cli()

@@ -1,4 +1,4 @@
-"""Scanner benchmark: cost of `sharing.scanning.scan` per 1,000 characters of free text.
+"""Scanner benchmark: cost of `sharing.core.scanning.scan` per 1,000 characters of free text.
 
 Notes are built the way analysts write them: 3 to 8 lines of the training corpus in one language
 (English, French or German, in the corpus's proportions) joined into one text, about one line in
@@ -25,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-from sharing import scanning
+from sharing.core import scanning
 
 CORPUS = Path(__file__).resolve().parent.parent / "sharing" / "scanner_corpus" / "train.jsonl"
 NOTES = int(os.environ.get("BENCH_SCANNER_NOTES", "2000"))

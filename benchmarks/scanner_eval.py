@@ -4,7 +4,7 @@ evaluation corpus.
     python -m benchmarks.scanner_eval
 
 The cross-validated figures are those the training script measured and wrote into
-sharing/scanner_model.json (5 folds, stratified by category; retrain with
+sharing/core/scanner_model.json (5 folds, stratified by category; retrain with
 `python scripts/train_scanner.py`). The evaluation figures are computed here by scanning each
 line of tests/sharing/data/scanner_eval.jsonl, a corpus written apart from the training lines
 and from the detector: only aggregate figures are printed, never lines. A sensitive line is
@@ -18,7 +18,7 @@ import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from sharing import scanning
+from sharing.core import scanning
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL_CORPUS = ROOT / "tests" / "sharing" / "data" / "scanner_eval.jsonl"

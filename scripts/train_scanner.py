@@ -1,4 +1,4 @@
-"""Train the sensitive-content classifier and write sharing/scanner_model.json.
+"""Train the sensitive-content classifier and write sharing/core/scanner_model.json.
 
     python scripts/train_scanner.py                 # cross-validate, then train and write
     python scripts/train_scanner.py --cv-only       # print the cross-validated figures only
@@ -24,10 +24,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.scanner_eval import print_figures, tally  # noqa: E402
-from sharing import scanning  # noqa: E402
+from sharing.core import scanning  # noqa: E402
 
 CORPUS = ROOT / "sharing" / "scanner_corpus" / "train.jsonl"
-MODEL = ROOT / "sharing" / "scanner_model.json"
+MODEL = ROOT / "sharing" / "core" / "scanner_model.json"
 SERIES = "2026.11"
 FOLDS = 5
 SEED = 20261129

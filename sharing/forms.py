@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from sharing.scanning import CATEGORIES
+from sharing.core.scanning import CATEGORIES
 
 _PLACEHOLDERS = {
     "datetime": "2026-03-01T10:15:00Z",

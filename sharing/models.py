@@ -76,7 +76,7 @@ class Submission(models.Model):
     redacted_sha256 = models.CharField(max_length=64, blank=True)
     redaction_report = models.JSONField(default=list)
     flags = models.JSONField(default=list)
-    # `sharing.scanning.DETECTOR_VERSION` of the scanner that read the payload at intake.
+    # `sharing.core.scanning.DETECTOR_VERSION` of the scanner that read the payload at intake.
     detector_version = models.CharField(max_length=40, blank=True)
     policy_version = models.ForeignKey(
         PolicyVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

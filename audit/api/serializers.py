@@ -81,4 +81,4 @@ class ExportSerializer(serializers.ModelSerializer):
 class PublicKeySerializer(serializers.Serializer):
     name = serializers.CharField()
     key_id = serializers.CharField()
-    verifier_key = serializers.CharField(help_text="The text `python -m audit.verify` takes.")
+    verifier_key = serializers.CharField(help_text="The text `python -m audit.core.verify` takes.")

@@ -8,11 +8,11 @@ from django.db import transaction
 
 from audit import actions, keys
 from audit.actors import SYSTEM, Actor
+from audit.core.merkle import Frontier
+from audit.core.signed_note import format_checkpoint, sign_note
 from audit.exporting import frontier_at
-from audit.merkle import Frontier
 from audit.models import AuditCheckpoint, AuditEvent
 from audit.services.log import audit_record, locked_head
-from audit.signed_note import format_checkpoint, sign_note
 from config.errors import ValidationFailed
 
 

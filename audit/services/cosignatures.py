@@ -5,9 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from audit import actions
-from audit.models import AuditCheckpoint, AuditCosignature
-from audit.services.log import audit_record
-from audit.signed_note import (
+from audit.core.signed_note import (
     ALG_COSIGNATURE_V1,
     EM_DASH,
     NoteError,
@@ -15,6 +13,8 @@ from audit.signed_note import (
     split_note,
     verify_cosignature,
 )
+from audit.models import AuditCheckpoint, AuditCosignature
+from audit.services.log import audit_record
 from config.errors import AccessDenied, Conflict, NotFound, ValidationFailed
 from governance.permissions import organizations_with
 from governance.roles import Capability, OrgKind

@@ -16,13 +16,13 @@ from django.utils import timezone
 
 from audit import actions
 from audit.actors import SYSTEM, Actor, actor_for
-from audit.bundle import build_bundle
+from audit.core.bundle import build_bundle
+from audit.core.merkle import Frontier, consistency_proof
+from audit.core.standalone import verifier_source
 from audit.exporting import bundle_files, frontier_at, iter_leaf_hashes, iter_leaves
-from audit.merkle import Frontier, consistency_proof
 from audit.models import AuditCheckpoint, AuditEvent, AuditExport, ExportStatus
 from audit.services.checkpoints import audit_checkpoint_at, checkpoint_note_with_cosignatures
 from audit.services.log import audit_record, format_timestamp, locked_head
-from audit.standalone import verifier_source
 from config.errors import Conflict, NotFound, ValidationFailed
 from config.jobs import enqueue_on_commit
 from governance.permissions import organizations_with, require

@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from audit.actions import ALL_ACTIONS, HEALTH_PINGED
 from audit.actors import SYSTEM, Actor, actor_for
-from audit.canonical import MAX_SAFE_INTEGER, canonicalize_checked
-from audit.merkle import Frontier
+from audit.core.canonical import MAX_SAFE_INTEGER, canonicalize_checked
+from audit.core.merkle import Frontier
 from audit.models import AuditEvent, AuditHead
 from config.bulk import bulk_insert
 

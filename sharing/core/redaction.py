@@ -32,7 +32,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from governance.core import field_actions as fa
 from sharing.core.observables import KIND_DATATYPES, PROTECTED_RE, Observable, find_observables
-from sharing.scanning import Finding, Watchlist, scan
+from sharing.core.scanning import Finding, Watchlist, scan
 
 # What recipients see where a sentence or an observable was removed: the same marker whatever
 # the reason, so it tells a competitor nothing; the category stays in the redaction report.

@@ -27,8 +27,7 @@ from governance.models import IndicatorType, Organization
 from governance.permissions import organizations_with, require
 from governance.roles import Capability
 from governance.selectors.policy import EffectiveRule, effective_rule, member_org_slugs
-from sharing import scanning
-from sharing.core import lifecycle
+from sharing.core import lifecycle, scanning
 from sharing.core.redaction import FieldPlan, RedactionError, redact
 from sharing.keys import pseudonym_key
 from sharing.models import (

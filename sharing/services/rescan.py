@@ -1,7 +1,7 @@
 """Rescan published indicators when the sensitive-content detector changes.
 
 Each published indicator records the detector version that last read it. When
-`sharing.scanning.DETECTOR_VERSION` differs (an upgraded detector was deployed), the scheduled
+`sharing.core.scanning.DETECTOR_VERSION` differs (an upgraded detector was deployed), the scheduled
 rescan reads the free text of every live indicator again, as published, with its contributor's
 watchlist. A sentence the new detector flags lands on counsel's recall list with the sentence
 to highlight; the indicator stays published until counsel withdraws it (nothing is unpublished
@@ -15,7 +15,7 @@ from django.db import transaction
 from audit import actions
 from audit.actors import SYSTEM
 from audit.services.log import audit_record
-from sharing import scanning
+from sharing.core import scanning
 from sharing.core.redaction import protected_text, sentence_of
 from sharing.models import SharedIndicator
 from sharing.services.intake import scanned_texts

@@ -11,9 +11,9 @@ from config.errors import NotFound, ValidationFailed
 from governance.models import Organization
 from governance.permissions import organizations_with, require
 from governance.roles import Capability
+from sharing.core.scanning import CATEGORIES, Watchlist, normalize_term, watchlist_term_hash
 from sharing.keys import watchlist_key
 from sharing.models import WatchlistTerm
-from sharing.scanning import CATEGORIES, Watchlist, normalize_term, watchlist_term_hash
 
 HASH_PREFIX_LENGTH = 12
 KEY_ID = "watchlist-v1"

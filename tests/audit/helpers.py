@@ -11,9 +11,9 @@ from django.db import transaction
 
 from audit.actions import HEALTH_PINGED
 from audit.actors import SYSTEM
+from audit.core.signed_note import ALG_COSIGNATURE_V1, generate_signer_key, load_private_key
 from audit.keys import verifier_key_text
 from audit.services.log import audit_record
-from audit.signed_note import ALG_COSIGNATURE_V1, generate_signer_key, load_private_key
 
 
 def append(count: int, *, actor=SYSTEM, note: str = "event") -> None:

@@ -7,10 +7,10 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from audit import actions
+from audit.core.signed_note import cosign, split_note
 from audit.keys import verifier_key_text
 from audit.models import AuditCosignature, AuditEvent
 from audit.services.checkpoints import audit_checkpoint_create
-from audit.signed_note import cosign, split_note
 from tests.audit.helpers import append, cosigner
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,12 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from audit.canonical import MAX_SAFE_INTEGER, canonicalize, canonicalize_checked, parse_canonical
+from audit.core.canonical import (
+    MAX_SAFE_INTEGER,
+    canonicalize,
+    canonicalize_checked,
+    parse_canonical,
+)
 
 # Keys and strings drawn from every plane (surrogates excluded: they are not UTF-8), with the
 # astral plane and the U+E000..U+FFFF block over-represented because that is where UTF-16

@@ -7,9 +7,9 @@ import io
 import pytest
 from django.core.management import call_command
 
+from audit.core.verify import verify_bundle
 from audit.keys import verifier_key_text
 from audit.models import AuditCheckpoint, AuditExport, ExportStatus
-from audit.verify import verify_bundle
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from audit.merkle import (
+from audit.core.merkle import (
     EMPTY_ROOT,
     Frontier,
     consistency_proof,

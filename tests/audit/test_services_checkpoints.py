@@ -8,12 +8,12 @@ import pytest
 from django.core.management import call_command
 
 from audit import actions
+from audit.core.merkle import leaf_hash, root
+from audit.core.signed_note import cosign, open_note, parse_checkpoint, split_note
 from audit.keys import verifier
-from audit.merkle import leaf_hash, root
 from audit.models import AuditCheckpoint, AuditCosignature, AuditEvent
 from audit.services.checkpoints import audit_checkpoint_at, audit_checkpoint_create
 from audit.services.cosignatures import audit_cosignature_add
-from audit.signed_note import cosign, open_note, parse_checkpoint, split_note
 from config.errors import AccessDenied, Conflict, ValidationFailed
 from tests.audit.helpers import append, cosigner
 

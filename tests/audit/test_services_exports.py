@@ -8,9 +8,9 @@ import pytest
 from django.core.management import call_command
 
 from audit import actions
+from audit.core.verify import verify_bundle
 from audit.models import AuditEvent, AuditExport, ExportStatus
 from audit.services.exports import audit_export_build, audit_export_download, audit_export_request
-from audit.verify import verify_bundle
 from config.errors import AccessDenied, Conflict, ValidationFailed
 from tests.audit.helpers import append, write_key_file
 

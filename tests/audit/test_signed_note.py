@@ -4,7 +4,7 @@ import hashlib
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from audit.signed_note import (
+from audit.core.signed_note import (
     ALG_COSIGNATURE_V1,
     EM_DASH,
     NoteError,

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from audit.bundle import MANIFEST, README, VERIFIER
+from audit.core.bundle import MANIFEST, README, VERIFIER
+from audit.core.standalone import verifier_source
 from audit.models import ExportStatus
 from audit.services.exports import audit_export_build, audit_export_request
-from audit.standalone import verifier_source
 from tests.audit.helpers import append, readme_commands, write_key_file
 
 pytestmark = pytest.mark.django_db

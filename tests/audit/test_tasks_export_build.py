@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from audit.core.verify import verify_bundle
 from audit.models import AuditExport, ExportStatus
 from audit.services.exports import audit_export_request
-from audit.verify import verify_bundle
 from tests.audit.helpers import append, write_key_file
 from tests.celery_helpers import redis_worker
 
@@ -48,7 +48,7 @@ def test_export_built_by_a_real_worker_verifies_offline_and_extends_the_held_che
     assert report.ok, report.summary()
     assert report.consistent_with == first.checkpoint_size
     result = subprocess.run(
-        [sys.executable, "-m", "audit.verify", second.file_path, "--key", str(key_file),
+        [sys.executable, "-m", "audit.core.verify", second.file_path, "--key", str(key_file),
          "--since", str(held)],
         capture_output=True, text=True, cwd=Path(__file__).resolve().parents[2], check=False,
     )  # fmt: skip

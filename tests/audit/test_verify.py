@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from audit.bundle import ENTRIES, MANIFEST, ZERO_HASH, BundleError, build_bundle
-from audit.canonical import canonicalize
-from audit.merkle import Frontier, consistency_proof, leaf_hash, root
-from audit.signed_note import (
+from audit.core.bundle import ENTRIES, MANIFEST, ZERO_HASH, BundleError, build_bundle
+from audit.core.canonical import canonicalize
+from audit.core.merkle import Frontier, consistency_proof, leaf_hash, root
+from audit.core.signed_note import (
     ALG_COSIGNATURE_V1,
     cosign,
     format_checkpoint,
@@ -19,7 +19,7 @@ from audit.signed_note import (
     load_private_key,
     sign_note,
 )
-from audit.verify import entry_problem, verify_bundle
+from audit.core.verify import entry_problem, verify_bundle
 
 ORIGIN = "clearroom.example/audit"
 N = 200
@@ -135,7 +135,7 @@ def test_bundle_contents_follow_the_format(bundle, leaves):
         assert set(manifest["files"]) == set(zf.namelist()) - {MANIFEST}
         assert {f"checkpoints/{s}.txt" for s in CHECKPOINT_SIZES} <= set(manifest["files"])
         assert json.loads(zf.read("prefix.json")) == {"size": 0, "frontier": [], "prev": ZERO_HASH}
-        assert "python -m audit.verify" in zf.read("README.md").decode()
+        assert "python -m audit.core.verify" in zf.read("README.md").decode()
 
 
 def _edit_byte(line: bytes) -> bytes:
@@ -309,13 +309,15 @@ def test_entry_shape_is_checked():
 
 
 def test_verifier_imports_no_django():
-    code = "import sys, audit.verify; assert not any(m.startswith('django') for m in sys.modules)"
+    code = (
+        "import sys, audit.core.verify; assert not any(m.startswith('django') for m in sys.modules)"
+    )
     subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True)
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "audit.verify", *args], cwd=REPO, capture_output=True, text=True
+        [sys.executable, "-m", "audit.core.verify", *args], cwd=REPO, capture_output=True, text=True
     )
 
 

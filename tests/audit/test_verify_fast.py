@@ -1,6 +1,6 @@
 """The verifier's fast path per line accepts nothing the complete check would refuse.
 
-`audit.verify._fast_entry` proves a leaf's canonical form and shape with two regular
+`audit.core.verify._fast_entry` proves a leaf's canonical form and shape with two regular
 expressions around `data`; any line it does not accept goes through `parse_canonical` and
 `entry_problem`. These tests check, on generated leaves and on mutations of them, that whatever
 the fast path accepts the complete check accepts with the same seq and prev, and that the leaves
@@ -15,8 +15,8 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from audit.canonical import MAX_SAFE_INTEGER, canonicalize, parse_canonical
-from audit.verify import _fast_entry, entry_problem
+from audit.core.canonical import MAX_SAFE_INTEGER, canonicalize, parse_canonical
+from audit.core.verify import _fast_entry, entry_problem
 
 _chars = st.one_of(
     st.characters(codec="utf-8"),

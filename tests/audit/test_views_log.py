@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 
 from audit import actions
+from audit.core.signed_note import cosign, split_note
 from audit.models import AuditCosignature, AuditEvent, AuditExport
 from audit.services.checkpoints import audit_checkpoint_create
-from audit.signed_note import cosign, split_note
 from tests.audit.helpers import append, cosigner
 
 pytestmark = pytest.mark.django_db

@@ -163,7 +163,7 @@ def test_regulator_browses_the_log_exports_and_verifies_offline(demo, live_serve
     bundle_download.value.save_as(bundle)
 
     result = subprocess.run(
-        [sys.executable, "-m", "audit.verify", str(bundle), "--key", str(key_file)],
+        [sys.executable, "-m", "audit.core.verify", str(bundle), "--key", str(key_file)],
         capture_output=True,
         text=True,
         cwd=ROOT,

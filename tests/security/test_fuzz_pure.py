@@ -17,9 +17,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from audit.bundle import ENTRIES, MANIFEST
-from audit.signed_note import NoteError, open_note, parse_checkpoint, parse_verifier_key, split_note
-from audit.verify import entry_problem, verify_bundle
+from audit.core.bundle import ENTRIES, MANIFEST
+from audit.core.signed_note import (
+    NoteError,
+    open_note,
+    parse_checkpoint,
+    parse_verifier_key,
+    split_note,
+)
+from audit.core.verify import entry_problem, verify_bundle
 from tests.audit.test_verify import (
     build,
     generate_signer_key,

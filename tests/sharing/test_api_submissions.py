@@ -9,8 +9,7 @@ from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
 from governance.services.accounts import api_token_create
-from sharing import scanning
-from sharing.core import lifecycle
+from sharing.core import lifecycle, scanning
 from sharing.models import Submission
 from sharing.services.intake import submission_create
 from tests.sharing.fixtures import PRICE_SENTENCE, PROXY_SERVICE

@@ -22,7 +22,7 @@ from sharing.core.redaction import (
     pseudonymize_value,
     redact,
 )
-from sharing.scanning import Watchlist, scan
+from sharing.core.scanning import Watchlist, scan
 
 KEY = PseudonymKey("forum-k1", b"forum-secret-of-at-least-16-bytes")
 OTHER_KEY = PseudonymKey("forum-k2", b"a-different-forum-secret-0000000")

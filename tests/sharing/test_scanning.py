@@ -13,8 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from benchmarks.scanner_eval import corpus_figures
-from sharing import scanning
-from sharing.scanning import (
+from sharing.core import scanning
+from sharing.core.scanning import (
     CATEGORIES,
     DETECTOR_VERSION,
     Finding,
@@ -96,7 +96,7 @@ def test_shipped_model_matches_the_features_and_names_its_version() -> None:
 
 def test_scanner_runs_without_scikit_learn_or_numpy() -> None:
     code = (
-        "import sys; import sharing.scanning as s; s.scan('Our list price rises 5% in May.'); "
+        "import sys; import sharing.core.scanning as s; s.scan('Our list price rises 5% in May.'); "
         "assert not {'numpy', 'sklearn', 'scipy'} & set(sys.modules), sorted(sys.modules)"
     )
     subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True)
@@ -375,7 +375,7 @@ def test_watchlist_matches_windows_of_up_to_four_words_only() -> None:
 def test_cli_reads_stdin_and_prints_one_json_object_per_line() -> None:
     lines = "Our ARR is $5M.\nThe attacker created 4,000 accounts.\n"
     proc = subprocess.run(
-        [sys.executable, "-m", "sharing.scanning"],
+        [sys.executable, "-m", "sharing.core.scanning"],
         input=lines,
         capture_output=True,
         text=True,
@@ -392,7 +392,7 @@ def test_cli_reads_a_file(tmp_path: Path) -> None:
     path = tmp_path / "lines.txt"
     path.write_text("We have 8,000 A100s.\n", encoding="utf-8")
     proc = subprocess.run(
-        [sys.executable, "-m", "sharing.scanning", str(path)],
+        [sys.executable, "-m", "sharing.core.scanning", str(path)],
         capture_output=True,
         text=True,
         cwd=REPO,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.urls import reverse
 
 from audit.models import AuditEvent
-from sharing import scanning
+from sharing.core import scanning
+from sharing.core.scanning import Finding
 from sharing.models import SharedIndicator
-from sharing.scanning import Finding
 from sharing.services.lifecycle_jobs import indicator_withdraw
 from sharing.services.rescan import indicators_rescan
 from sharing.tasks import detector_rescan_task, recall_scan_task

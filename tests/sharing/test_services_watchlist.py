@@ -10,9 +10,9 @@ from django.db import connection
 
 from audit.models import AuditEvent
 from config.errors import AccessDenied, NotFound, ValidationFailed
+from sharing.core.scanning import watchlist_term_hash
 from sharing.keys import watchlist_key
 from sharing.models import WatchlistTerm
-from sharing.scanning import watchlist_term_hash
 from sharing.services.watchlist import watchlist_term_add, watchlist_term_remove
 
 TERM = "Contoso Pharmaceuticals"

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from audit.models import AuditEvent
-from sharing import scanning
+from sharing.core import scanning
 from sharing.models import Submission, WatchlistTerm
 from sharing.services.intake import submission_create
 from tests.sharing.fixtures import PRICE_SENTENCE, PROXY_SERVICE

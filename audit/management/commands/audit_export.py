@@ -10,7 +10,7 @@ from config.errors import ApplicationError
 
 
 class Command(BaseCommand):
-    help = "Export the audit log (or a seq range) as a bundle `python -m audit.verify` checks."
+    help = "Export the audit log (or a seq range) as a bundle `python -m audit.core.verify` checks."
 
     def add_arguments(self, parser):
         parser.add_argument("--out", required=True, help="Path of the bundle zip to write.")

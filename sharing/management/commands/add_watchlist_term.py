@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from audit.actors import SYSTEM
 from config.errors import ValidationFailed
 from governance.models import Organization
-from sharing.scanning import CATEGORIES
+from sharing.core.scanning import CATEGORIES
 from sharing.services.watchlist import watchlist_term_add
 
 

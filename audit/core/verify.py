@@ -1,7 +1,7 @@
 """Verify a Clearroom audit export offline: ``clearroom-verify BUNDLE --key PUBKEY``.
 
-The same verifier runs as ``python -m audit.verify`` in a checkout and as the single file
-``clearroom_verify.py`` every export bundle ships (``audit/standalone.py``). Needs only the
+The same verifier runs as ``python -m audit.core.verify`` in a checkout and as the single file
+``clearroom_verify.py`` every export bundle ships (``audit/core/standalone.py``). Needs only the
 standard library and ``cryptography``, and trusts only the key the regulator passes with
 ``--key``. Exit status: 0 verified, 1 verification failed, 2 usage or unreadable
 file.
@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from audit.bundle import ENTRIES, MANIFEST, PREFIX, PROOFS, ZERO_HASH, Bundle, BundleError
-from audit.canonical import parse_canonical, parse_canonical_at
-from audit.merkle import Frontier, verify_consistency
-from audit.signed_note import (
+from audit.core.bundle import ENTRIES, MANIFEST, PREFIX, PROOFS, ZERO_HASH, Bundle, BundleError
+from audit.core.canonical import parse_canonical, parse_canonical_at
+from audit.core.merkle import Frontier, verify_consistency
+from audit.core.signed_note import (
     ALG_ED25519,
     Checkpoint,
     NoteError,

@@ -4,7 +4,7 @@ Pure module (no Django, no NumPy or scikit-learn). Each sentence is read through
 evasion-resistant detection form (NFKC, format characters such as zero-width spaces removed,
 full-width digits and signs and look-alike letters folded, case-folded, look-alike digits inside
 words read as letters) and scored by a linear classifier trained on a labelled corpus
-(scripts/train_scanner.py; weights in sharing/scanner_model.json): character n-grams of each
+(scripts/train_scanner.py; weights in sharing/core/scanner_model.json): character n-grams of each
 token's word class (numbers, number words, currencies, percent words and months are classes) and
 the signals of a small grammar — who speaks (the member, or an attacker and the illicit market)
 and what is said (a quantity, an amount, a change, a plan, a date, joint action). A sentence
@@ -638,7 +638,7 @@ def features(words: Sequence[str]) -> dict[str, float]:
 # A logistic regression over the features above, trained by scripts/train_scanner.py on
 # sharing/scanner_corpus/train.jsonl, decides whether a sentence is competitively sensitive; a
 # second (multinomial) one names its category. Both are scored here in pure Python from
-# sharing/scanner_model.json.
+# sharing/core/scanner_model.json.
 
 _MODEL_PATH = Path(__file__).with_name("scanner_model.json")
 _MODEL_BYTES = _MODEL_PATH.read_bytes()
@@ -964,7 +964,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Scan each line of FILE (or stdin) and print one JSON object per line."""
     args = list(sys.argv[1:] if argv is None else argv)
     if len(args) > 1 or (args and args[0] in ("-h", "--help")):
-        print("usage: python -m sharing.scanning [FILE]", file=sys.stderr)
+        print("usage: python -m sharing.core.scanning [FILE]", file=sys.stderr)
         return 2
     if args and args[0] != "-":
         with open(args[0], encoding="utf-8") as handle:

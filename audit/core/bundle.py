@@ -1,6 +1,6 @@
 """Write and read the regulator's audit export bundle (a zip file).
 
-Pure module: standard library only (the frontier type comes from ``audit.merkle``).
+Pure module: standard library only (the frontier type comes from ``audit.core.merkle``).
 
 Layout::
 
@@ -9,7 +9,7 @@ Layout::
     prefix.json            {"size": from_seq, "frontier": [hex, ...], "prev": hex64}
     proofs.json            [{"old_size": m, "new_size": to_seq + 1, "proof": [hex, ...]}, ...]
     policies/<name>.json   optional policy versions in force
-    clearroom_verify.py    the offline verifier in one file (audit/standalone.py), when given
+    clearroom_verify.py    the offline verifier in one file (audit/core/standalone.py), when given
     README.md              how to verify
     manifest.json          format, origin, range, created_at and the SHA-256 of every other file
 """
@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from audit.canonical import canonicalize
-from audit.merkle import Frontier
+from audit.core.canonical import canonicalize
+from audit.core.merkle import Frontier
 
 FORMAT = "clearroom-audit-bundle/1"
 ENTRIES = "entries.jsonl"
@@ -65,13 +65,13 @@ extends a checkpoint from an earlier export.) `--key` is the forum's verifier ke
 bundle. `--since` is a checkpoint you already hold; the verifier then proves that this
 bundle's history extends it without rewriting anything.
 
-`clearroom_verify.py` is plain Python: the verifier's modules of Clearroom (`audit/canonical.py`,
-`merkle.py`, `signed_note.py`, `bundle.py`, `verify.py`), verbatim, in one file. It came with
-the bundle, so it is only as trustworthy as what you check it against: read it, or compare its
-SHA-256 (listed in `manifest.json`) with the file your own copy of Clearroom builds, or run your
-own copy instead: `clearroom-verify BUNDLE.zip --key FORUM_KEY.pub` (installed with Clearroom)
-or `python -m audit.verify BUNDLE.zip --key FORUM_KEY.pub` in a checkout. All three are the
-same code and give the same verdict.
+`clearroom_verify.py` is plain Python: the verifier's modules of Clearroom
+(`audit/core/canonical.py`, `merkle.py`, `signed_note.py`, `bundle.py`, `verify.py`), verbatim,
+in one file. It came with the bundle, so it is only as trustworthy as what you check it against:
+read it, or compare its SHA-256 (listed in `manifest.json`) with the file your own copy of
+Clearroom builds, or run your own copy instead: `clearroom-verify BUNDLE.zip --key
+FORUM_KEY.pub` (installed with Clearroom) or `python -m audit.core.verify BUNDLE.zip --key
+FORUM_KEY.pub` in a checkout. All three are the same code and give the same verdict.
 
 ## Files
 
@@ -133,7 +133,7 @@ def build_bundle(
 
     Leaves are streamed straight into the zip, so the iterable may be a database cursor over
     millions of rows. A path is removed again if the bundle turns out invalid. ``verifier``:
-    the single-file verifier to ship (``audit.standalone.verifier_source()``).
+    the single-file verifier to ship (``audit.core.standalone.verifier_source()``).
     """
     if prefix_frontier.size != from_seq or from_seq < 0:
         raise BundleError("the prefix frontier must cover exactly the leaves before from_seq")
