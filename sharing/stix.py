@@ -343,7 +343,7 @@ def indicator_to_stix(indicator: SharedIndicator) -> dict:
     """Return the STIX 2.1 object (an indicator, or a note) of a published indicator.
 
     Built as plain JSON data in the property order and timestamp precision of the `stix2`
-    library's serialisation, which it equals (tests/sharing/test_stix_equivalence.py): the
+    library's serialisation, which it equals (tests/sharing/test_stix.py): the
     library's object construction was most of a TAXII page's time (docs/performance.md).
     """
     # A fresh copy in plain JSON types, as the library's serialisation returned.

@@ -20,7 +20,7 @@ import json
 import math
 import re
 import string
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,7 @@ import yaml
 
 from governance.core.canonical import canonical_sha256
 from governance.core.field_actions import ALL_DATATYPES
+from governance.core.schema_messages import json_kind, schema_message, show
 
 CATALOG_PATH = Path(__file__).resolve().parent.parent / "catalog" / "indicator_types.yaml"
 
@@ -276,11 +277,6 @@ class FormatProblem(ValueError):
     """Raised by a format check with the message a person can act on."""
 
 
-def _show(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
 _DOMAIN_LABEL_RE = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$", re.IGNORECASE)
 _EMAIL_LOCAL_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}$")
 _SHA256_RE = re.compile(r"^[0-9a-fA-F]{64}$")
@@ -310,7 +306,7 @@ def check_ipv4(value: Any) -> bool:
             ipaddress.IPv4Address(value)
         except ValueError:
             raise FormatProblem(
-                f"{_show(value)} is not a valid IPv4 address (expected e.g. 203.0.113.7)"
+                f"{show(value)} is not a valid IPv4 address (expected e.g. 203.0.113.7)"
             ) from None
     return True
 
@@ -324,7 +320,7 @@ def check_ipv6(value: Any) -> bool:
             ipaddress.IPv6Address(value)
         except ValueError:
             raise FormatProblem(
-                f"{_show(value)} is not a valid IPv6 address (expected e.g. 2001:db8::1)"
+                f"{show(value)} is not a valid IPv6 address (expected e.g. 2001:db8::1)"
             ) from None
     return True
 
@@ -335,20 +331,20 @@ def check_cidr(value: Any) -> bool:
         return True
     if "/" not in value:
         raise FormatProblem(
-            f"{_show(value)} is not in CIDR notation: add the prefix length, e.g. 203.0.113.0/24"
+            f"{show(value)} is not in CIDR notation: add the prefix length, e.g. 203.0.113.0/24"
         )
     try:
         ipaddress.ip_network(value, strict=False)
     except ValueError:
         raise FormatProblem(
-            f"{_show(value)} is not a valid CIDR range (expected e.g. 203.0.113.0/24)"
+            f"{show(value)} is not a valid CIDR range (expected e.g. 203.0.113.0/24)"
         ) from None
     try:
         ipaddress.ip_network(value, strict=True)
     except ValueError:
         network = ipaddress.ip_network(value, strict=False)
         raise FormatProblem(
-            f"{_show(value)} has host bits set; write the network as {network}"
+            f"{show(value)} has host bits set; write the network as {network}"
         ) from None
     return True
 
@@ -357,7 +353,7 @@ def check_domain(value: Any) -> bool:
     """Accept a fully qualified domain name (punycode for internationalised names)."""
     if isinstance(value, str) and not _is_domain(value):
         raise FormatProblem(
-            f"{_show(value)} is not a valid domain name (expected e.g. example.com, "
+            f"{show(value)} is not a valid domain name (expected e.g. example.com, "
             "without a scheme or trailing dot; use punycode for internationalised names)"
         )
     return True
@@ -378,7 +374,7 @@ def check_email(value: Any) -> bool:
         or not _is_domain(domain)
     ):
         raise FormatProblem(
-            f"{_show(value)} is not a valid email address (expected e.g. name@example.com)"
+            f"{show(value)} is not a valid email address (expected e.g. name@example.com)"
         )
     return True
 
@@ -388,7 +384,7 @@ def check_url(value: Any) -> bool:
     if not isinstance(value, str):
         return True
     problem = FormatProblem(
-        f"{_show(value)} is not a valid URL (expected an absolute "
+        f"{show(value)} is not a valid URL (expected an absolute "
         f"{', '.join(_URL_SCHEMES)} URL such as https://example.com/path)"
     )
     if len(value) > 2048 or any(c.isspace() for c in value):
@@ -413,7 +409,7 @@ def check_sha256(value: Any) -> bool:
     """Accept 64 hexadecimal characters."""
     if isinstance(value, str) and not _SHA256_RE.match(value):
         raise FormatProblem(
-            f"{_show(value)} is not a SHA-256 hex digest (64 hexadecimal characters, "
+            f"{show(value)} is not a SHA-256 hex digest (64 hexadecimal characters, "
             f"got {len(value)} characters)"
         )
     return True
@@ -424,9 +420,9 @@ def check_country(value: Any) -> bool:
     if not isinstance(value, str) or value in COUNTRY_CODES:
         return True
     if value.upper() in COUNTRY_CODES:
-        raise FormatProblem(f"{_show(value)} must be uppercase: {value.upper()!r}")
+        raise FormatProblem(f"{show(value)} must be uppercase: {value.upper()!r}")
     raise FormatProblem(
-        f"{_show(value)} is not an ISO 3166-1 alpha-2 country code (expected e.g. DE, US, JP)"
+        f"{show(value)} is not an ISO 3166-1 alpha-2 country code (expected e.g. DE, US, JP)"
     )
 
 
@@ -440,14 +436,14 @@ def check_asn(value: Any) -> bool:
         match = _ASN_RE.match(value)
         if not match:
             raise FormatProblem(
-                f"{_show(value)} is not an AS number (write AS followed by digits, e.g. "
+                f"{show(value)} is not an AS number (write AS followed by digits, e.g. "
                 "AS13335, or the number alone)"
             )
         number = int(match.group(1))
     else:
         return True
     if not 0 <= number <= _MAX_ASN:
-        raise FormatProblem(f"{_show(value)} is outside the AS number range 0..{_MAX_ASN}")
+        raise FormatProblem(f"{show(value)} is outside the AS number range 0..{_MAX_ASN}")
     return True
 
 
@@ -456,7 +452,7 @@ def check_datetime(value: Any) -> bool:
     if not isinstance(value, str):
         return True
     problem = FormatProblem(
-        f"{_show(value)} is not an RFC 3339 date-time with a time zone "
+        f"{show(value)} is not an RFC 3339 date-time with a time zone "
         "(expected e.g. 2025-05-01T13:45:00Z or 2025-05-01T15:45:00+02:00)"
     )
     match = _DATETIME_RE.match(value)
@@ -475,7 +471,7 @@ def check_datetime(value: Any) -> bool:
 def check_decimal(value: Any) -> bool:
     """Accept a finite number."""
     if isinstance(value, float) and not math.isfinite(value):
-        raise FormatProblem(f"{_show(value)} is not a finite number")
+        raise FormatProblem(f"{show(value)} is not a finite number")
     return True
 
 
@@ -567,82 +563,6 @@ def _validator_for(fields_key: str) -> jsonschema.protocols.Validator:
     return PayloadValidator(schema, format_checker=FORMAT_CHECKER)
 
 
-_TYPE_WORDS = {
-    "string": "text",
-    "text": "text",
-    "integer": "a whole number",
-    "decimal": "a number",
-    "enum": "one of the listed choices (text)",
-    "asn": "an AS number such as AS13335 or 13335",
-}
-
-
-def _json_kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, float):
-        return f"the decimal number {value!r}"
-    if isinstance(value, int):
-        return "a number"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, list):
-        return "a list"
-    return "an object"
-
-
-def _type_message(error: jsonschema.ValidationError, spec: Mapping[str, Any], in_list: bool) -> str:
-    if spec.get("many") and not in_list:
-        return f"must be a list of values, not {_json_kind(error.instance)}"
-    datatype = spec["datatype"]
-    expected = _TYPE_WORDS.get(datatype, f"text holding a {datatype} value")
-    return f"must be {expected}, not {_json_kind(error.instance)}"
-
-
-def _format_message(
-    error: jsonschema.ValidationError, spec: Mapping[str, Any], in_list: bool
-) -> str:
-    if error.cause is not None:
-        return str(error.cause)
-    return f"{_show(error.instance)} is not a valid {error.validator_value}"
-
-
-# The one table of what a person reads for each JSON Schema keyword a payload can fail, by
-# keyword: (error, field spec, whether the value is an item of a `many` field) -> message.
-# A keyword not listed keeps jsonschema's own message.
-SCHEMA_MESSAGES: dict[str, Callable[[jsonschema.ValidationError, Mapping[str, Any], bool], str]] = {
-    "format": _format_message,
-    "type": _type_message,
-    "minLength": lambda e, spec, in_list: "must not be empty",
-    "maxLength": lambda e, spec, in_list: (
-        f"is {len(e.instance)} characters long; at most {e.validator_value} are allowed"
-    ),
-    "enum": lambda e, spec, in_list: (
-        f"{_show(e.instance)} is not one of: {', '.join(map(str, e.validator_value))}"
-    ),
-    "minimum": lambda e, spec, in_list: (
-        f"{_show(e.instance)} is below the minimum {e.validator_value}"
-    ),
-    "maximum": lambda e, spec, in_list: (
-        f"{_show(e.instance)} is above the maximum {e.validator_value}"
-    ),
-    "minItems": lambda e, spec, in_list: (
-        "must list at least one value (omit the field if there is none)"
-    ),
-    "maxItems": lambda e, spec, in_list: (
-        f"lists {len(e.instance)} values; at most {e.validator_value} are allowed"
-    ),
-    "uniqueItems": lambda e, spec, in_list: "lists the same value more than once",
-}
-
-
-def _message(error: jsonschema.ValidationError, spec: Mapping[str, Any], in_list: bool) -> str:
-    build = SCHEMA_MESSAGES.get(error.validator)
-    return build(error, spec, in_list) if build is not None else error.message
-
-
 def validate_payload(fields: list[dict[str, Any]], payload: Any) -> list[dict[str, str]]:
     """Return the problems of `payload` against `fields` as [{"field", "message"}] (empty: valid).
 
@@ -651,7 +571,7 @@ def validate_payload(fields: list[dict[str, Any]], payload: Any) -> list[dict[st
     """
     if not isinstance(payload, dict):
         return [
-            {"field": "(payload)", "message": f"must be a JSON object, not {_json_kind(payload)}"}
+            {"field": "(payload)", "message": f"must be a JSON object, not {json_kind(payload)}"}
         ]
     specs = {f["name"]: f for f in fields}
     order = {name: i for i, name in enumerate(specs)}
@@ -674,7 +594,7 @@ def validate_payload(fields: list[dict[str, Any]], payload: Any) -> list[dict[st
             continue  # required and additionalProperties are reported above, by name
         name = str(path[0])
         in_list = len(path) > 1
-        message = _message(error, specs[name], in_list)
+        message = schema_message(error, specs[name], in_list=in_list)
         if in_list:
             message = f"entry {int(path[1]) + 1} of {len(payload[name])}: {message}"
         problems.append({"field": name, "message": message})

@@ -17,8 +17,9 @@ import jsonschema
 import yaml
 
 from governance.core import field_actions as fa
+from governance.core.indicator_schema import SENSITIVITIES
+from governance.core.schema_messages import schema_message
 
-SENSITIVITIES = ("technical", "personal", "competitive", "restricted")
 PROTECTED_SENSITIVITIES = frozenset({"competitive", "restricted"})
 TLP_ORDER = ("CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED")
 PAP_ORDER = ("CLEAR", "GREEN", "AMBER", "RED")
@@ -265,35 +266,8 @@ def _schema_errors(validator: Any, document: Any, prefix: Sequence[Any] = ()) ->
         if list(error.schema_path)[-2:-1] == ["propertyNames"]:
             errors.append(PolicyError(_dotted([*parts, error.instance]), "is not a valid name"))
             continue
-        errors.append(PolicyError(_dotted(parts), _schema_message(error)))
+        errors.append(PolicyError(_dotted(parts), schema_message(error)))
     return errors
-
-
-def _schema_message(error: jsonschema.ValidationError) -> str:
-    kind, value = error.validator, error.validator_value
-    if kind in ("anyOf", "oneOf") and error.schema.get("description"):
-        return f"must be {error.schema['description']}, not {error.instance!r}"
-    if kind == "enum":
-        return f"must be one of {', '.join(map(str, value))}, not {error.instance!r}"
-    if kind == "type":
-        return f"must be {'an' if value == 'integer' else 'a'} {value}, not {error.instance!r}"
-    if kind == "minimum":
-        return f"must be at least {value}"
-    if kind == "maximum":
-        return f"must be at most {value}"
-    if kind == "exclusiveMinimum":
-        return f"must be greater than {value}"
-    if kind == "minItems":
-        return "must not be empty"
-    if kind == "minProperties":
-        return "must set at least one key"
-    if kind == "minLength":
-        return "must not be empty"
-    if kind == "uniqueItems":
-        return "lists the same value more than once"
-    if kind == "pattern":
-        return f"{error.instance!r} is not a valid name"
-    return error.message
 
 
 def _non_string_keys(value: Any, parts: list[Any]) -> list[PolicyError]:

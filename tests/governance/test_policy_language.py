@@ -199,7 +199,9 @@ def test_aggregate_may_name_a_type_and_technique_field() -> None:
 
 def test_correlation_needs_at_least_two_members() -> None:
     rules = {**make_rules(), "correlation": {"min_members": 1}}
-    assert single_error(rules) == PolicyError("correlation.min_members", "must be at least 2")
+    assert single_error(rules) == PolicyError(
+        "correlation.min_members", "must be at least 2, not 1"
+    )
 
 
 def test_non_text_keys_are_refused() -> None:
