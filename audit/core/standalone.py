@@ -18,7 +18,7 @@ from pathlib import Path
 
 FILENAME = "clearroom_verify.py"
 # The verifier's modules, each after those it imports.
-MODULES = ("canonical", "merkle", "signed_note", "bundle", "verify")
+MODULES = ("canonical", "merkle", "signed_note", "bundle", "report", "report_verify", "verify")
 _QUOTES = "'" * 3
 
 _HEAD = '''\
