@@ -10,6 +10,7 @@ urlpatterns = [
     path("", report.report_page, name="report"),
     path("report.json", report.report_json, name="report_json"),
     path("report.pdf", report.report_pdf, name="report_pdf"),
+    path("forum.pub", checkpoints.public_key, name="public_key"),
     path("checkpoints/", checkpoints.feed_json, name="checkpoints"),
     path("checkpoints.txt", checkpoints.feed_text, name="checkpoints_text"),
     path("checkpoints/consistency/", checkpoints.consistency_proof, name="consistency"),

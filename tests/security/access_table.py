@@ -235,6 +235,7 @@ MATRIX: list[Entry] = [
       lambda w: {"quarter": quarter_of(datetime.now(UTC))}),
     P("transparency:report_json",        "GET",  "200  200  200  200  200  200  200  200"),
     P("transparency:report_pdf",         "GET",  "200  200  200  200  200  200  200  200"),
+    P("transparency:public_key",         "GET",  "200  200  200  200  200  200  200  200"),
     P("transparency:checkpoints",        "GET",  "200  200  200  200  200  200  200  200"),
     P("transparency:checkpoints_text",   "GET",  "200  200  200  200  200  200  200  200"),
     P("transparency:checkpoint_note",    "GET",  "200  200  200  200  200  200  200  200",

@@ -6,6 +6,7 @@ from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from audit import keys
 from audit.services.checkpoints import checkpoint_note_with_cosignatures
 from config.errors import NotFound, ValidationFailed
 from config.pages import http_error
@@ -15,6 +16,12 @@ from transparency.selectors.checkpoints import checkpoint_feed, consistency, pub
 @require_GET
 def feed_json(request):
     return JsonResponse(checkpoint_feed(), json_dumps_params={"indent": 1})
+
+
+@require_GET
+def public_key(request):
+    """Serve the forum's verifier key; a reader pins it and compares it with other sources."""
+    return HttpResponse(keys.verifier_key_text() + "\n", content_type="text/plain")
 
 
 @require_GET
