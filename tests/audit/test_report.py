@@ -5,10 +5,14 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from audit.core.canonical import canonicalize
 from audit.core.report import (
+    BUCKET_LABELS,
     BUCKETS,
+    OUTCOMES,
     bucket,
     build_report,
     figures,
@@ -291,3 +295,41 @@ def test_a_signed_report_verifies_and_a_changed_figure_does_not():
             signed_report(document, sign_note(note_body(document), ORIGIN, load_private_key(pem))),
             parse_verifier_key(other_key),
         )
+
+
+ORGS = ("acme", "globex", "initech", "umbrella")
+TYPES = ("account-cluster", "proxy-service", "payment-linkage")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.sampled_from(ORGS), st.sampled_from(TYPES), st.integers(1, 12),
+                  st.booleans()),
+        max_size=40,
+    ),
+    minimum=st.integers(1, 4),
+)  # fmt: skip
+def test_every_published_figure_is_a_range_backed_by_enough_members(rows, minimum):
+    events = []
+    for n, (org, itype, month, publish) in enumerate(rows):
+        at = f"2026-{month:02d}-15T00:00:00.000000Z"
+        events.append(created(f"s{n}", org, itype, at))
+        if publish:
+            events.append(published(f"s{n}", f"i{n}", at))
+    result = figures(events, min_contributors=minimum)
+    text = canonicalize(result).decode()
+    assert not any(org in text for org in ORGS)
+    for period in [result["since_start"], *result["quarters"]]:
+        for itype, entry in period["submissions"]["by_type"].items():
+            quarter = period.get("quarter")
+            members = {
+                org
+                for org, t, month, _ in rows
+                if t == itype and quarter in (None, f"2026-Q{(month - 1) // 3 + 1}")
+            }
+            if len(members) < minimum:
+                assert entry == {"status": "withheld", "reason": entry["reason"]}
+            else:
+                assert entry["status"] == "published"
+                assert all(entry[o] in BUCKET_LABELS for o in OUTCOMES)
