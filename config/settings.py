@@ -284,6 +284,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 5 * 60,
     },
     "audit-checkpoint": {"task": "audit.tasks.audit_checkpoint_task", "schedule": 5 * 60},
+    "transparency-report": {
+        "task": "transparency.tasks.transparency_report_task",
+        "schedule": 5 * 60,
+    },
     "sharing-taxii-statuses-sweep": {
         "task": "sharing.taxii.tasks.taxii_statuses_sweep_task",
         "schedule": 60,

@@ -91,3 +91,21 @@ def test_a_new_checkpoint_gives_a_new_report(client, shared_log, users):
     audit_checkpoint_create()
     after = client.get(reverse("transparency:report_json")).json()
     assert after["report"]["checkpoint"]["size"] > before["report"]["checkpoint"]["size"]
+
+
+def test_the_scheduled_task_computes_the_report_readers_then_get_from_the_cache(
+    client, shared_log, django_assert_max_num_queries
+):
+    from transparency.tasks import transparency_report_task
+
+    _, second = shared_log
+    assert transparency_report_task() == second.size
+    # Served from the cache: the checkpoint and the policy are read, never the log's events.
+    with django_assert_max_num_queries(3):
+        assert client.get(reverse("transparency:report_json")).status_code == 200
+
+
+def test_the_task_does_nothing_before_any_checkpoint(db):
+    from transparency.tasks import transparency_report_task
+
+    assert transparency_report_task() is None
