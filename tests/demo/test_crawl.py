@@ -87,6 +87,10 @@ def _sample_kwargs(route: str) -> dict:
         "transparency:checkpoint_note": lambda: {
             "size": AuditCheckpoint.objects.order_by("size")[0].size
         },
+        "transparency:consistency": lambda: {
+            "old": AuditCheckpoint.objects.order_by("size")[0].size,
+            "new": AuditCheckpoint.objects.order_by("-size")[0].size,
+        },
         "transparency:quarter": lambda: {
             "quarter": quarter_of(AuditEvent.objects.order_by("seq")[0].recorded_at)
         },

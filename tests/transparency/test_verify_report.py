@@ -22,9 +22,7 @@ def exported(client, shared_log, users, tmp_path, django_capture_on_commit_callb
     report.write_bytes(client.get(reverse("transparency:report_json")).content)
     proof = tmp_path / "proof.json"
     proof.write_bytes(
-        client.get(
-            reverse("transparency:consistency"), {"old": _first.size, "new": second.size}
-        ).content
+        client.get(reverse("transparency:consistency", args=[_first.size, second.size])).content
     )
     with django_capture_on_commit_callbacks(execute=True):
         export = audit_export_request(actor=users["regulator"])

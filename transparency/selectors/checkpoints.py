@@ -31,9 +31,15 @@ def checkpoint_feed() -> dict[str, Any]:
     }
 
 
+# Sizes are stored as 64-bit integers; anything larger is no checkpoint (and no query).
+_MAX_SIZE = 2**63 - 1
+
+
 def published_checkpoint(size: int) -> AuditCheckpoint:
     """Return the signed checkpoint of `size`; raise NotFound if the forum signed none."""
-    checkpoint = AuditCheckpoint.objects.filter(size=size).first()
+    checkpoint = (
+        AuditCheckpoint.objects.filter(size=size).first() if 0 <= size <= _MAX_SIZE else None
+    )
     if checkpoint is None:
         raise NotFound(f"The forum signed no checkpoint of size {size}.")
     return checkpoint

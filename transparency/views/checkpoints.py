@@ -45,20 +45,10 @@ def checkpoint_note(request, size: int):
     )
 
 
-def _size(request, name: str) -> int:
-    value = request.GET.get(name, "")
-    if not value.isascii() or not value.isdigit() or len(value) > 15:
-        raise ValidationFailed(
-            f"{name} must be the size of a published checkpoint",
-            errors=[{"field": name, "message": "a non-negative integer is required"}],
-        )
-    return int(value)
-
-
 @require_GET
-def consistency_proof(request):
+def consistency_proof(request, old: int, new: int):
     try:
-        proof = consistency(old_size=_size(request, "old"), new_size=_size(request, "new"))
+        proof = consistency(old_size=old, new_size=new)
     except ValidationFailed as exc:
         return JsonResponse({"detail": exc.message, "errors": exc.errors}, status=400)
     except NotFound as exc:
