@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "audit",
     "governance",
     "sharing",
+    "transparency",
 ]
 
 MIDDLEWARE = [
@@ -283,6 +284,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 5 * 60,
     },
     "audit-checkpoint": {"task": "audit.tasks.audit_checkpoint_task", "schedule": 5 * 60},
+    "transparency-report": {
+        "task": "transparency.tasks.transparency_report_task",
+        "schedule": 5 * 60,
+    },
     "sharing-taxii-statuses-sweep": {
         "task": "sharing.taxii.tasks.taxii_statuses_sweep_task",
         "schedule": 60,
@@ -314,6 +319,9 @@ CLEARROOM_PSEUDONYM_KEY_DIR = Path(
 CLEARROOM_PSEUDONYM_KEY_ID = env_str("CLEARROOM_PSEUDONYM_KEY_ID", "k1")
 CLEARROOM_PURGE_AFTER_DAYS = env_int("CLEARROOM_PURGE_AFTER_DAYS", 30)
 CLEARROOM_EXPORT_DIR = Path(env_str("CLEARROOM_EXPORT_DIR", str(VAR_DIR / "exports")))
+# The public transparency report withholds a figure fewer members than this stand behind, when
+# the policy in force sets no statistic's `min_contributors` (docs/transparency.md).
+CLEARROOM_TRANSPARENCY_MIN_CONTRIBUTORS = env_int("CLEARROOM_TRANSPARENCY_MIN_CONTRIBUTORS", 3)
 
 LOGGING = {
     "version": 1,

@@ -23,6 +23,7 @@ from typing import IO, Any
 from audit.core.bundle import ENTRIES, MANIFEST, PREFIX, PROOFS, ZERO_HASH, Bundle, BundleError
 from audit.core.canonical import parse_canonical, parse_canonical_at
 from audit.core.merkle import Frontier, verify_consistency
+from audit.core.report_verify import run as run_report_checks
 from audit.core.signed_note import (
     ALG_ED25519,
     Checkpoint,
@@ -420,19 +421,35 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="clearroom-verify", description="Verify a Clearroom audit export offline."
     )
-    parser.add_argument("bundle", help="the export bundle (.zip)")
+    parser.add_argument("bundle", nargs="?", help="the export bundle (.zip)")
     parser.add_argument("--key", required=True, help="the forum's verifier key file")
     parser.add_argument("--since", help="a signed checkpoint from an earlier export")
+    parser.add_argument(
+        "--report",
+        help="a transparency report (.json): check its signature (and, with a "
+        "bundle, recompute its figures from the bundle's events)",
+    )
+    parser.add_argument(
+        "--consistency", help="a consistency proof (.json) between two published checkpoints"
+    )
     args = parser.parse_args(argv)
+    if args.bundle is None and args.report is None and args.consistency is None:
+        parser.error("give a bundle, --report or --consistency")
     try:
         key_text = Path(args.key).read_text(encoding="utf-8")
         since_text = Path(args.since).read_text(encoding="utf-8") if args.since else None
-        report = verify_bundle(args.bundle, key_text, since_text)
+        report = verify_bundle(args.bundle, key_text, since_text) if args.bundle else None
     except (OSError, UnicodeDecodeError, ValueError, zipfile.BadZipFile) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(report.summary())
-    return 0 if report.ok else 1
+    if report is not None:
+        print(report.summary())
+        if not report.ok:
+            return 1
+    if args.report is None and args.consistency is None:
+        return 0
+    # Transparency reports and checkpoint consistency: audit/core/report_verify.py.
+    return run_report_checks(key_text, args.report, args.consistency, args.bundle)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import resolve, reverse
 
+from audit.core.report import quarter_of
 from audit.models import AuditCheckpoint, AuditEvent, AuditExport
 from governance.demo import DEMO_PASSWORD, USERS
 from governance.models import IndicatorType, PolicyVersion
@@ -83,6 +84,16 @@ def _sample_kwargs(route: str) -> dict:
         "audit:export_row": lambda: {"export_id": _first_pk(AuditExport)},
         "audit:export_download": lambda: {"export_id": _first_pk(AuditExport)},
         "audit:checkpoint_note": lambda: {"size": AuditCheckpoint.objects.order_by("size")[0].size},
+        "transparency:checkpoint_note": lambda: {
+            "size": AuditCheckpoint.objects.order_by("size")[0].size
+        },
+        "transparency:consistency": lambda: {
+            "old": AuditCheckpoint.objects.order_by("size")[0].size,
+            "new": AuditCheckpoint.objects.order_by("-size")[0].size,
+        },
+        "transparency:quarter": lambda: {
+            "quarter": quarter_of(AuditEvent.objects.order_by("seq")[0].recorded_at)
+        },
         "audit:timeline": lambda: {"object_type": event.object_type, "object_id": event.object_id},
         "taxii:status": lambda: {"status_id": str(uuid.uuid4())},
     }

@@ -16,8 +16,10 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
+from audit.core.report import quarter_of
 from tests.security.world import SECRET_PAYLOAD, World
 
 COLUMNS = (
@@ -227,6 +229,19 @@ MATRIX: list[Entry] = [
     P("audit:checkpoint_note",           "GET",  "302  403  403  403  200  200  403  403",
       lambda w: {"size": w.checkpoint.size}),
     P("audit:public_key",                "GET",  "302  403  403  403  200  200  403  403"),
+    # Transparency: public, no login (the report, its JSON and PDF, the checkpoint feed).
+    P("transparency:report",             "GET",  "200  200  200  200  200  200  200  200"),
+    P("transparency:quarter",            "GET",  "200  200  200  200  200  200  200  200",
+      lambda w: {"quarter": quarter_of(datetime.now(UTC))}),
+    P("transparency:report_json",        "GET",  "200  200  200  200  200  200  200  200"),
+    P("transparency:report_pdf",         "GET",  "200  200  200  200  200  200  200  200"),
+    P("transparency:public_key",         "GET",  "200  200  200  200  200  200  200  200"),
+    P("transparency:checkpoints",        "GET",  "200  200  200  200  200  200  200  200"),
+    P("transparency:checkpoints_text",   "GET",  "200  200  200  200  200  200  200  200"),
+    P("transparency:checkpoint_note",    "GET",  "200  200  200  200  200  200  200  200",
+      lambda w: {"size": w.checkpoint.size}),
+    P("transparency:consistency",        "GET",  "200  200  200  200  200  200  200  200",
+      lambda w: {"old": w.checkpoint.size, "new": w.checkpoint.size}),
     P("audit:exports",                   "GET",  "302  403  403  403  200  200  403  403"),
     P("audit:exports",                   "POST", "302  403  403  403  302+ 302+ 403  403",
       body=lambda w: {"from_seq": "", "to_seq": ""}),
