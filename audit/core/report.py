@@ -132,7 +132,9 @@ class _Ledger:
         self.indicators: dict[str, str] = {}  # indicator id -> submission id
         # (moment, outcome, submission id); resolved to type and member afterwards.
         self.outcomes: list[tuple[datetime, str, str]] = []
-        self.extra_redactions: list[tuple[datetime, str, str]] = []  # (moment, sub, action)
+        # (moment, submission, kind of action): the policy's at intake, a reviewer's at approval.
+        self.policy_redactions: list[tuple[datetime, str, str]] = []
+        self.extra_redactions: list[tuple[datetime, str, str]] = []
         self.reviews: list[tuple[datetime, str, int]] = []  # (decided, submission, seconds)
         self.open_reviews: dict[str, datetime] = {}
         self.organizations: list[tuple[datetime, dict[str, str]]] = []
@@ -165,6 +167,10 @@ class _Ledger:
         self.outcomes.append((moment, "received", object_id))
         if data.get("redacted_sha256") != data.get("payload_sha256"):
             self.outcomes.append((moment, "redacted", object_id))
+        # Kinds of action and how many fields each changed (events from before this was
+        # recorded hold none: they count as redacted above, not by action).
+        for kind, fields in (data.get("redactions") or {}).items():
+            self.policy_redactions.extend([(moment, object_id, kind)] * int(fields))
 
     def _refused(self, moment, data, object_id, org) -> None:
         self._submission_seen(moment, data, object_id, org)
@@ -277,6 +283,19 @@ def _withheld(min_contributors: int) -> dict[str, str]:
     }
 
 
+def _by_action(ledger: _Ledger, facts, inside, k: int) -> dict[str, Any]:
+    """Redactions by kind of action in the period, withheld below `k` contributing members."""
+    actions: dict[str, int] = {}
+    redactors: set[str] = set()
+    for moment, submission, action in facts:
+        if inside(moment) and submission in ledger.submissions:
+            actions[action] = actions.get(action, 0) + 1
+            redactors.add(ledger.submissions[submission][1])
+    if actions and len(redactors) < k:
+        return _withheld(k)
+    return {"status": "published", "by_action": {a: bucket(actions[a]) for a in sorted(actions)}}
+
+
 def _period(ledger: _Ledger, start: datetime | None, end: datetime | None) -> dict[str, Any]:
     """Return the figures of events recorded in [start, end) (None: unbounded)."""
 
@@ -339,19 +358,8 @@ def _period(ledger: _Ledger, start: datetime | None, end: datetime | None) -> di
             **{o: bucket(sum(c[o] for c in counts.values())) for o in OUTCOMES},
         }
 
-    actions: dict[str, int] = {}
-    redactors: set[str] = set()
-    for moment, submission, action in ledger.extra_redactions:
-        if inside(moment) and submission in ledger.submissions:
-            actions[action] = actions.get(action, 0) + 1
-            redactors.add(ledger.submissions[submission][1])
-    if actions and len(redactors) < k:
-        reviewer_redactions: dict[str, Any] = _withheld(k)
-    else:
-        reviewer_redactions = {
-            "status": "published",
-            "by_action": {a: bucket(actions[a]) for a in sorted(actions)},
-        }
+    policy_redactions = _by_action(ledger, ledger.policy_redactions, inside, k)
+    reviewer_redactions = _by_action(ledger, ledger.extra_redactions, inside, k)
 
     seconds: list[int] = []
     reviewed: set[str] = set()
@@ -389,6 +397,7 @@ def _period(ledger: _Ledger, start: datetime | None, end: datetime | None) -> di
         "indicator_types": sorted(key for key, active in types.items() if active),
         "policy_versions": policies,
         "submissions": {"total": total, "by_type": by_type},
+        "policy_redactions": policy_redactions,
         "reviewer_redactions": reviewer_redactions,
         "review_times": review_times,
         "regulator_exports": len(forum["regulator_exports"]),

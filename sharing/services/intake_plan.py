@@ -148,6 +148,7 @@ def created_data(submission: Submission, rule: EffectiveRule, source: str) -> di
         "schema_version": itype.schema_version,
         "payload_sha256": submission.payload_sha256,
         "redacted_sha256": submission.redacted_sha256,
+        "redactions": redaction_summary(submission.redaction_report),
         "policy_version": rule.policy_version.number,
         "policy_content_hash": submission.policy_content_hash,
         "rule_path": rule.rule_path,
@@ -157,6 +158,19 @@ def created_data(submission: Submission, rule: EffectiveRule, source: str) -> di
         "source": source,
         "client_reference": submission.client_reference,
     }
+
+
+def redaction_summary(report: list[dict]) -> dict[str, int]:
+    """Return how many fields each kind of action changed (``mask:4`` counts as ``mask``).
+
+    Kinds only, never a field's name or value: the public transparency report counts these.
+    """
+    summary: dict[str, int] = {}
+    for entry in report:
+        kind = str(entry.get("action", "")).split(":")[0]
+        if kind and kind != "keep":
+            summary[kind] = summary.get(kind, 0) + 1
+    return dict(sorted(summary.items()))
 
 
 def flag_summary(flags: list[dict]) -> dict[str, int]:

@@ -225,6 +225,26 @@ def test_reviewer_redactions_are_counted_by_kind_of_action_never_by_value():
     assert red["status"] == "withheld"
 
 
+def test_policy_redactions_are_counted_by_kind_of_action_from_the_created_events():
+    at = "2026-02-10T10:00:00.000000Z"
+    events = []
+    for n, org in enumerate(("acme", "globex", "initech")):
+        sub = created(f"s{n}", org, "account-cluster", at)
+        sub["data"]["redactions"] = {"drop": 2, "generalize": 1}
+        events.append(sub)
+    red = figures(events, min_contributors=3)["since_start"]["policy_redactions"]
+    assert red == {"status": "published", "by_action": {"drop": "5-9", "generalize": "1-4"}}
+    # Two members only: the figure could reveal a member's activity.
+    red = figures(events[:2], min_contributors=3)["since_start"]["policy_redactions"]
+    assert red["status"] == "withheld"
+    # Events from before kinds were recorded count as redacted, and by action not at all.
+    older = [created("old", "acme", "account-cluster", at)]
+    assert figures(older, min_contributors=1)["since_start"]["policy_redactions"] == {
+        "status": "published",
+        "by_action": {},
+    }
+
+
 def test_forum_figures_members_types_and_policies():
     events = [
         event("organization.created", at="2026-01-02T00:00:00.000000Z",

@@ -77,6 +77,13 @@ class TestAccepted:
         }
         history = [(t.from_state, t.to_state) for t in submission.history.all()]
         assert history == [("", "submitted"), ("submitted", "in_review")]
+        # The public transparency report counts redactions by kind of action, from this event:
+        # kinds and counts of fields only, never a field's name or value.
+        created = next(e for e in events_of(submission) if e.action == "submission.created")
+        changed = {e["action"].split(":")[0] for e in submission.redaction_report} - {"keep"}
+        assert set(created.data["redactions"]) == changed
+        assert {"generalize", "pseudonymize"} <= changed
+        assert all(isinstance(n, int) and n > 0 for n in created.data["redactions"].values())
 
     def test_price_sentence_is_scrubbed_and_never_reaches_the_audit_log(
         self, users, orgs, baseline_policy
