@@ -14,7 +14,7 @@ when |S| ≥ t; fewer shares interpolate another polynomial and give an unrelate
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import rbcl
@@ -253,3 +253,42 @@ def threshold_blind_evaluate(
     return combine(
         [partial_evaluate(share, participants, blinded_elements) for share in shares], threshold
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Pseudonym tokens
+
+TOKEN_PREFIX = "oprf"
+
+
+def token_text(key_id: str, output: bytes) -> str:
+    """Return the pseudonym token ``oprf:<key id>:<128 hex>`` of an OPRF output."""
+    return f"{TOKEN_PREFIX}:{key_id}:{output.hex()}"
+
+
+@dataclass(frozen=True)
+class OprfPseudonymKey:
+    """A pseudonymisation key whose secret nobody holds whole: `evaluate` asks the share holders.
+
+    `evaluate` takes blinded elements and returns k·B for each (`threshold_blind_evaluate`
+    behind the holders' credentials); the caller's values never leave this object unblinded.
+    """
+
+    key_id: str
+    evaluate: Callable[[Sequence[bytes]], list[bytes]] = field(repr=False, compare=False)
+
+    def token(self, canonical: str) -> str:
+        """Return the token of one canonical value."""
+        return self.tokens([canonical])[0]
+
+    def tokens(self, canonicals: Sequence[str]) -> list[str]:
+        """Return the tokens of canonical values, evaluated in one batch."""
+        values = [c.encode("utf-8") for c in canonicals]
+        blinded = [blind(value) for value in values]
+        evaluated = self.evaluate([element for _, element in blinded])
+        if len(evaluated) != len(values):
+            raise OprfError("the evaluation answered a different batch size")
+        return [
+            token_text(self.key_id, finalize(value, r, element))
+            for value, (r, _), element in zip(values, blinded, evaluated, strict=True)
+        ]
