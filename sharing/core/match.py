@@ -25,8 +25,9 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing import get_context
 from typing import Any, TextIO
 
 from sharing.core import oprf
@@ -34,6 +35,7 @@ from sharing.core.redaction import RedactionError, normalize_value
 
 DATATYPES = ("auto", "email", "string", "ipv4", "ipv6", "domain")
 DEFAULT_BATCH = 5000
+IN_FLIGHT = 2
 EVALUATE_PATH = "/api/v1/oprf/evaluate/"
 FEED_PATH = "/api/v1/indicators/"
 _TOKEN_IN_TEXT = re.compile(r"oprf:[A-Za-z0-9._-]{1,64}:[0-9a-f]{128}")
@@ -91,10 +93,8 @@ def unblind_batch(batch: Blinded, key_id: str, evaluated: Sequence[bytes]) -> li
     """Return the pseudonym tokens of a batch from the forum's evaluated elements."""
     if len(evaluated) != len(batch.inputs):
         raise MatchError("the forum answered a different number of elements")
-    return [
-        oprf.token_text(key_id, oprf.finalize(value, r, element))
-        for value, r, element in zip(batch.inputs, batch.blinds, evaluated, strict=True)
-    ]
+    outputs = oprf.finalize_many(batch.inputs, batch.blinds, evaluated)
+    return [oprf.token_text(key_id, output) for output in outputs]
 
 
 def payload_tokens(payload: Any) -> set[str]:
@@ -187,28 +187,28 @@ def _http_error(exc: urllib.error.HTTPError) -> str:
     return f"the forum answered {exc.code}: {detail}{suffix}".rstrip(": ")
 
 
-def pseudonyms(client: Client, canonicals: Sequence[str], batch_size: int) -> list[str]:
+def pseudonyms(
+    client: Client, canonicals: Sequence[str], batch_size: int, jobs: int = 1
+) -> list[str]:
     """Return the OPRF pseudonyms of canonical values, evaluated by the forum in batches.
 
-    Blinding the next batch overlaps the forum's evaluation of the current one.
+    Blinding and unblinding run on `jobs` processes of this machine while up to two batches
+    are with the forum (its web workers), so local and remote work overlap.
     """
     chunks = [canonicals[i : i + batch_size] for i in range(0, len(canonicals), batch_size)]
-    tokens: list[str] = []
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending: tuple[Blinded, Future] | None = None
-        for chunk in chunks:
-            batch = blind_batch(chunk)
-            if pending is not None:
-                tokens += _finish(*pending)
-            pending = (batch, pool.submit(client.evaluate, batch.elements))
-        if pending is not None:
-            tokens += _finish(*pending)
-    return tokens
-
-
-def _finish(batch: Blinded, answer: Future) -> list[str]:
-    key_id, evaluated = answer.result()
-    return unblind_batch(batch, key_id, evaluated)
+    if jobs <= 1 or len(chunks) <= 1:
+        cpu: Executor = ThreadPoolExecutor(max_workers=1)
+    else:
+        # spawn: the caller may be a threaded program (a test's live server), where fork is unsafe.
+        cpu = ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"))
+    with cpu, ThreadPoolExecutor(max_workers=IN_FLIGHT) as net:
+        blinding = [cpu.submit(blind_batch, chunk) for chunk in chunks]
+        asked = []
+        for future in blinding:
+            batch = future.result()
+            asked.append((batch, net.submit(client.evaluate, batch.elements)))
+        unblinding = [cpu.submit(unblind_batch, batch, *answer.result()) for batch, answer in asked]
+        return [token for future in unblinding for token in future.result()]
 
 
 def run(
@@ -217,10 +217,11 @@ def run(
     *,
     datatype: str = "auto",
     batch_size: int = DEFAULT_BATCH,
+    jobs: int = 1,
 ) -> list[Match]:
     """Return the matches of `identifiers` in the feed the client's organisation may read."""
     canonicals = [canonical_form(value, datatype) for value in identifiers]
-    tokens = pseudonyms(client, canonicals, batch_size)
+    tokens = pseudonyms(client, canonicals, batch_size, jobs)
     return find_matches(identifiers, tokens, client.feed())
 
 
@@ -241,6 +242,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--datatype", choices=DATATYPES, default="auto")
     parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH)
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=min(4, os.cpu_count() or 1),
+        help="processes that blind and unblind (default: up to 4 cores)",
+    )
     return parser
 
 
@@ -270,6 +277,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             Client(args.url, args.token),
             datatype=args.datatype,
             batch_size=args.batch_size,
+            jobs=max(1, args.jobs),
         )
     except MatchError as exc:
         print(f"clearroom-match: {exc}", file=sys.stderr)

@@ -133,3 +133,13 @@ def test_threshold_evaluation_is_the_oprf(value, threshold, extra, data):
     blind, blinded = oprf.blind(value)
     evaluated = oprf.threshold_blind_evaluate(chosen, threshold, [blinded])
     assert oprf.finalize(value, blind, evaluated[0]) == oprf.evaluate(sk, value)
+
+
+def test_batch_finalize_equals_the_rfc_finalize():
+    values = [b"", b"a", b"alice@example.com"]
+    pairs = [oprf.blind(v) for v in values]
+    evaluated = [oprf.blind_evaluate(SK, b) for _, b in pairs]
+    assert oprf.finalize_many(values, [r for r, _ in pairs], evaluated) == [
+        oprf.finalize(v, r, e) for v, (r, _), e in zip(values, pairs, evaluated, strict=True)
+    ]
+    assert oprf.invert_scalars([]) == []
