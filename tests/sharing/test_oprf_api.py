@@ -150,3 +150,32 @@ def test_a_holder_refuses_a_wrong_credential(settings, tmp_path):
     _, element = oprf.blind(b"x")
     with pytest.raises(CredentialRefused):
         holder.evaluate(credential="guess", participants=[1, 2], blinded_elements=[element])
+
+
+def test_deal_command_creates_a_usable_key_once(settings, tmp_path):
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    settings.CLEARROOM_PSEUDONYM_KEY_DIR = tmp_path
+    settings.GENERATE_SECRETS = False
+    call_command(
+        "oprf_deal_key", "p1", "--threshold", "2", "--holders", "a,b,c", stdout=io.StringIO()
+    )
+    evaluator = threshold_evaluator("p1")
+    assert evaluator.threshold == 2 and [h.name for h in evaluator.holders] == ["a", "b", "c"]
+    _, element = oprf.blind(b"x")
+    assert len(evaluator([element])) == 1
+    assert {p.stat().st_mode & 0o777 for p in (tmp_path / "p1").iterdir()} == {0o600}
+    with pytest.raises(CommandError):
+        call_command("oprf_deal_key", "p1", stdout=io.StringIO())
+
+
+def test_a_missing_key_is_a_configuration_error_outside_demo_and_tests(settings, tmp_path):
+    from django.core.exceptions import ImproperlyConfigured
+
+    settings.CLEARROOM_PSEUDONYM_KEY_DIR = tmp_path
+    settings.GENERATE_SECRETS = False
+    with pytest.raises(ImproperlyConfigured):
+        threshold_evaluator("absent")
+    assert not (tmp_path / "absent").exists()
