@@ -39,6 +39,8 @@ IN_FLIGHT = 2
 EVALUATE_PATH = "/api/v1/oprf/evaluate/"
 FEED_PATH = "/api/v1/indicators/"
 _TOKEN_IN_TEXT = re.compile(r"oprf:[A-Za-z0-9._-]{1,64}:[0-9a-f]{128}")
+# Pseudonyms of before #20 (HMAC): a lab cannot check its values against these.
+_OLD_TOKEN_IN_TEXT = re.compile(r"hmac:[A-Za-z0-9._-]{1,64}:[0-9a-f]{64}")
 
 
 class MatchError(Exception):
@@ -100,6 +102,16 @@ def unblind_batch(batch: Blinded, key_id: str, evaluated: Sequence[bytes]) -> li
 def payload_tokens(payload: Any) -> set[str]:
     """Return every OPRF pseudonym in a redacted payload (fields, lists and free text)."""
     return set(_TOKEN_IN_TEXT.findall(json.dumps(payload)))
+
+
+def uncheckable_tokens(feed: Iterable[tuple[str, Any]], key_id: str) -> int:
+    """Return how many pseudonyms in a feed are under another key than `key_id` (older keys)."""
+    count = 0
+    for _, payload in feed:
+        text = json.dumps(payload)
+        count += len(_OLD_TOKEN_IN_TEXT.findall(text))
+        count += sum(1 for t in _TOKEN_IN_TEXT.findall(text) if not t.startswith(f"oprf:{key_id}:"))
+    return count
 
 
 @dataclass(frozen=True)
@@ -218,11 +230,14 @@ def run(
     datatype: str = "auto",
     batch_size: int = DEFAULT_BATCH,
     jobs: int = 1,
-) -> list[Match]:
-    """Return the matches of `identifiers` in the feed the client's organisation may read."""
+) -> tuple[list[Match], int]:
+    """Return the matches of `identifiers` in the feed the client's organisation may read, and
+    how many of the feed's pseudonyms are under older keys (they cannot be checked)."""
     canonicals = [canonical_form(value, datatype) for value in identifiers]
     tokens = pseudonyms(client, canonicals, batch_size, jobs)
-    return find_matches(identifiers, tokens, client.feed())
+    feed = list(client.feed())
+    key_id = tokens[0].split(":")[1] if tokens else ""
+    return find_matches(identifiers, tokens, feed), uncheckable_tokens(feed, key_id)
 
 
 # --------------------------------------------------------------------------------------------
@@ -272,7 +287,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         return 2
     started = time.perf_counter()
     try:
-        matches = run(
+        matches, uncheckable = run(
             identifiers,
             Client(args.url, args.token),
             datatype=args.datatype,
@@ -290,6 +305,12 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         f"({elapsed:.1f} s)",
         file=sys.stderr,
     )
+    if uncheckable:
+        print(
+            f"clearroom-match: {uncheckable} pseudonyms in the feed are under older keys and "
+            "cannot be checked (they are re-keyed only in the forum's correlation index)",
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -118,3 +118,12 @@ def test_the_console_script_is_declared():
     pyproject = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
     assert pyproject["project"]["scripts"]["clearroom-match"] == "sharing.core.match:main"
     assert callable(match.main)
+
+
+def test_pseudonyms_under_older_keys_are_counted_as_uncheckable():
+    feed = [
+        ("a", {"emails": ["hmac:k1:" + "a" * 64, "oprf:o1:" + "b" * 128]}),
+        ("b", {"text": "seen oprf:o0:" + "c" * 128 + " twice", "fp": "oprf:o1:" + "d" * 128}),
+    ]
+    assert match.uncheckable_tokens(feed, "o1") == 2
+    assert match.uncheckable_tokens([], "o1") == 0
