@@ -69,6 +69,7 @@ INDICATORS_EXPORTED = "indicator.exported"
 CORRELATION_KEY_ROTATED = "correlation.key_rotated"
 STATISTIC_COMPILED = "statistic.compiled"
 POLICY_SIMULATED = "policy.simulated"
+OPRF_EVALUATED = "oprf.evaluated"
 
 ALL_ACTIONS: frozenset[str] = frozenset(
     value for name, value in dict(globals()).items() if name.isupper() and isinstance(value, str)

@@ -47,10 +47,12 @@ def setup(database_url: str, var_dir: str) -> None:
     call_command("migrate", verbosity=0)
     from audit import keys
     from governance import demo
-    from sharing.keys import pseudonym_key
+    from sharing.keys import pseudonym_key, watchlist_key
 
-    # Create the forum's keys now: the servers run with CLEARROOM_GENERATE_SECRETS off.
-    pseudonym_key()
+    # Create the forum's keys now: the servers run with CLEARROOM_GENERATE_SECRETS off (the
+    # OPRF key's shares, and the HMAC key watchlist hashes derive from).
+    pseudonym_key().token("warm-up")
+    watchlist_key()
     keys.signing_key()
     demo.seed()
 

@@ -17,11 +17,13 @@ Sizes come from the environment (defaults fit `make bench` in under 15 minutes o
     BENCH_GUNICORN_WORKERS=4      Clearroom web workers;  BENCH_CELERY_CONCURRENCY=2
     BENCH_AUTH_REQUESTS=200       sequential page reads per TAXII authentication method
     BENCH_ONLY=read,ingest,...    run only some parts (discovery, read, auth, ingest, review, raw,
-                                  audit, scanner)
+                                  audit, scanner, oprf)
     BENCH_DATABASE=clearroom_bench  the database the suite creates and drops
 
 The audit part runs in a child process (`benchmarks.audit_perf`) on its own database; the scanner
-part in a child process too (`benchmarks.scanner_bench`, pure Python, no database).
+part in a child process too (`benchmarks.scanner_bench`, pure Python, no database), and the OPRF
+part (`benchmarks.oprf_bench`: evaluations per core, and clearroom-match over 100,000
+identifiers against gunicorn serving the seeded demo on SQLite).
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ REVIEWERS = int(os.environ.get("BENCH_REVIEWERS", "16"))
 GUNICORN_WORKERS = os.environ.get("BENCH_GUNICORN_WORKERS", "4")
 CELERY_CONCURRENCY = os.environ.get("BENCH_CELERY_CONCURRENCY", "2")
 AUTH_REQUESTS = int(os.environ.get("BENCH_AUTH_REQUESTS", "200"))
-PARTS = ("discovery", "read", "auth", "ingest", "review", "raw", "audit", "scanner")
+PARTS = ("discovery", "read", "auth", "ingest", "review", "raw", "audit", "scanner", "oprf")
 ONLY = [p for p in os.environ.get("BENCH_ONLY", ",".join(PARTS)).split(",") if p]
 DB = os.environ.get("BENCH_DATABASE", "clearroom_bench")
 EPOCH = "2000-01-01T00:00:00.000Z"
@@ -476,6 +478,21 @@ def part_scanner(report: Report) -> None:
                   figures["us_per_1000_chars"][0], 50, at_least=False, unit="µs")  # fmt: skip
 
 
+def part_oprf(report: Report) -> None:
+    print("\nOPRF pseudonyms and clearroom-match (child process)")
+    out = harness.BENCH_DIR / "oprf.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run([harness.PY, "-m", "benchmarks.oprf_bench", str(out)], cwd=harness.ROOT,
+                   env=harness.python_env(), check=True)  # fmt: skip
+    figures = json.loads(out.read_text())
+    for key, (value, label, unit) in figures.items():
+        report.add(f"oprf.{key}", value, label, unit)
+    report.target("OPRF evaluations per second per core", figures["evaluations_per_core_s"][0],
+                  5000, at_least=True, unit="/s")  # fmt: skip
+    report.target("clearroom-match over 100,000 identifiers", figures["match_seconds"][0],
+                  60, at_least=False, unit="s")  # fmt: skip
+
+
 # --------------------------------------------------------------------------------------------
 
 
@@ -536,6 +553,8 @@ def main(argv: list[str] | None = None) -> int:
             part_audit(report)
         if "scanner" in ONLY:
             part_scanner(report)
+        if "oprf" in ONLY:
+            part_oprf(report)
     finally:
         harness.cleanup()
     total = time.perf_counter() - started

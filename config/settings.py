@@ -316,7 +316,23 @@ CLEARROOM_AUDIT_SIGNING_KEY_FILE = Path(
 CLEARROOM_PSEUDONYM_KEY_DIR = Path(
     env_str("CLEARROOM_PSEUDONYM_KEY_DIR", str(VAR_DIR / "keys" / "pseudonym"))
 )
-CLEARROOM_PSEUDONYM_KEY_ID = env_str("CLEARROOM_PSEUDONYM_KEY_ID", "k1")
+# Pseudonyms of personal identifiers: a threshold OPRF (#20, docs/security.md "Pseudonyms").
+# The current key id names an OPRF key folder under the key dir (`hmac` only for an
+# installation that has not moved yet); HMAC tokens of earlier keys stay readable.
+CLEARROOM_PSEUDONYM_SCHEME = env_str("CLEARROOM_PSEUDONYM_SCHEME", "oprf")
+if CLEARROOM_PSEUDONYM_SCHEME not in ("oprf", "hmac"):
+    raise ImproperlyConfigured("CLEARROOM_PSEUDONYM_SCHEME must be oprf or hmac")
+CLEARROOM_PSEUDONYM_KEY_ID = env_str("CLEARROOM_PSEUDONYM_KEY_ID", "o1")
+# The HMAC key watchlist term hashes derive from (the pseudonym key of before #20).
+CLEARROOM_WATCHLIST_KEY_ID = env_str("CLEARROOM_WATCHLIST_KEY_ID", "k1")
+# Dealing a new OPRF key (demo/test installations deal one on first use): t of these holders.
+CLEARROOM_OPRF_THRESHOLD = env_int("CLEARROOM_OPRF_THRESHOLD", 2)
+CLEARROOM_OPRF_HOLDERS = env_list("CLEARROOM_OPRF_HOLDERS", "secretariat,volunteer-1,volunteer-2")
+# "Check my list" (POST /api/v1/oprf/evaluate/): elements per request, per member per minute,
+# per member organisation per day. A dictionary attack is bounded by these and in the audit log.
+CLEARROOM_OPRF_MAX_BATCH = env_int("CLEARROOM_OPRF_MAX_BATCH", 10_000)
+CLEARROOM_OPRF_RATE_PER_MINUTE = env_int("CLEARROOM_OPRF_RATE_PER_MINUTE", 120_000)
+CLEARROOM_OPRF_QUOTA_PER_DAY = env_int("CLEARROOM_OPRF_QUOTA_PER_DAY", 1_000_000)
 CLEARROOM_PURGE_AFTER_DAYS = env_int("CLEARROOM_PURGE_AFTER_DAYS", 30)
 CLEARROOM_EXPORT_DIR = Path(env_str("CLEARROOM_EXPORT_DIR", str(VAR_DIR / "exports")))
 # The public transparency report withholds a figure fewer members than this stand behind, when

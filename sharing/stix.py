@@ -259,7 +259,12 @@ def _filled_pattern(template: str, payload: dict) -> str | None:
         if not isinstance(value, (str, int)) or isinstance(value, bool):
             return None
         text = str(value)
-        if not text or text.startswith("hmac:") or "[REDACTED" in text or NEUTRAL_MARKER in text:
+        if (
+            not text
+            or text.startswith(("oprf:", "hmac:"))
+            or "[REDACTED" in text
+            or NEUTRAL_MARKER in text
+        ):
             return None
         if _STIX_UNSAFE_RE.search(text):
             return None

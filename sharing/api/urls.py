@@ -3,7 +3,7 @@ insights, the STIX export."""
 
 from django.urls import path
 
-from sharing.api import indicators, insights, review, submissions
+from sharing.api import indicators, insights, oprf, review, submissions
 from sharing.api.export import IndicatorExportView
 
 urlpatterns = [
@@ -79,6 +79,8 @@ urlpatterns = [
         name="api-statistics-compile",
     ),
     path("simulations/", insights.SimulationView.as_view(), name="api-simulations"),
+    # check my list (clearroom-match)
+    path("oprf/evaluate/", oprf.OprfEvaluateApi.as_view(), name="api-oprf-evaluate"),
     # the STIX export
     path("indicators/export.stix", IndicatorExportView.as_view(), name="indicator-export-stix"),
 ]

@@ -1,11 +1,12 @@
 """Correlation without disclosure: link published indicators that carry the same pseudonym.
 
-Pure module (no Django). Pseudonymised values (``hmac:<key id>:<hex>``) are keyed HMACs of
-normalised values, so two members that saw the same attacker account publish the same token.
-This module finds those tokens, groups indicators that share one into campaigns (connected
-components) and decides what a member may learn about them: only "seen by N members", and only
-when at least `min_members` members other than the viewer stand behind the count, so that no
-single other member can be singled out.
+Pure module (no Django). Pseudonymised values (``oprf:<key id>:<hex>``, before #20
+``hmac:<key id>:<hex>``) are keyed pseudorandom functions of normalised values, so two members
+that saw the same attacker account publish the same token. This module finds those tokens,
+groups indicators that share one into campaigns (connected components) and decides what a
+member may learn about them: only "seen by N members", and only when at least `min_members`
+members other than the viewer stand behind the count, so that no single other member can be
+singled out.
 """
 
 from __future__ import annotations
@@ -15,7 +16,11 @@ from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-TOKEN_RE = re.compile(r"^hmac:(?P<key_id>[A-Za-z0-9._-]{1,64}):(?P<digest>[0-9a-f]{64})$")
+# ``oprf:<key id>:<128 hex>`` (OPRF outputs, made now) or ``hmac:<key id>:<64 hex>`` (before #20).
+TOKEN_RE = re.compile(
+    r"^(?:(?P<scheme>oprf):(?P<key_id>[A-Za-z0-9._-]{1,64}):(?P<digest>[0-9a-f]{128})"
+    r"|(?P<old_scheme>hmac):(?P<old_key_id>[A-Za-z0-9._-]{1,64}):(?P<old_digest>[0-9a-f]{64}))$"
+)
 DEFAULT_MIN_MEMBERS = 2
 
 
@@ -79,7 +84,20 @@ def token_key_id(token: str) -> str:
     match = TOKEN_RE.match(token)
     if match is None:
         raise ValueError("not a pseudonym token")
-    return match.group("key_id")
+    return match.group("key_id") or match.group("old_key_id")
+
+
+def token_key(token: str) -> str:
+    """Return ``<scheme>:<key id>`` of `token`, which names the key it was computed under.
+
+    An OPRF key and an HMAC key may carry the same id; the scheme tells them apart.
+    """
+    match = TOKEN_RE.match(token)
+    if match is None:
+        raise ValueError("not a pseudonym token")
+    if match.group("scheme"):
+        return f"{match.group('scheme')}:{match.group('key_id')}"
+    return f"{match.group('old_scheme')}:{match.group('old_key_id')}"
 
 
 def extract_tokens(payload: Mapping[str, Any]) -> list[TokenOccurrence]:

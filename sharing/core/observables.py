@@ -8,8 +8,8 @@ notes next to it.
 Defanged forms common in threat-intelligence prose (``203.0.113[.]7``, ``hxxps://``,
 ``name[at]example[.]com``) are found too; `Observable.value` is the refanged value, which is what
 pseudonymisation hashes, so a token in free text equals the token of the same value in a field.
-Pseudonym tokens (``hmac:...``) and redaction markers are never read as observables, so
-re-redacting redacted text finds only what the first pass left in an allowed form.
+Pseudonym tokens (``oprf:...``, ``hmac:...``) and redaction markers are never read as
+observables, so re-redacting redacted text finds only what the first pass left in an allowed form.
 """
 
 from __future__ import annotations
@@ -39,7 +39,8 @@ KINDS = tuple(KIND_DATATYPES)
 
 # What redaction leaves behind and must not be read again: pseudonym tokens and markers.
 PROTECTED_RE = re.compile(
-    r"hmac:[A-Za-z0-9._-]+:[0-9a-f]{64}|\[removed under policy\]|\[REDACTED:[A-Za-z_]+\]"
+    r"oprf:[A-Za-z0-9._-]+:[0-9a-f]{128}|hmac:[A-Za-z0-9._-]+:[0-9a-f]{64}"
+    r"|\[removed under policy\]|\[REDACTED:[A-Za-z_]+\]"
 )
 
 _DOT = r"(?:\.|\[\.\]|\(\.\)|\[dot\]|\(dot\))"

@@ -5,9 +5,9 @@ validation and redaction read one grammar. The redaction report names the field,
 applied, the reason and the policy rule, never a removed or transformed-away value.
 
 Redaction is deterministic and idempotent: the report is ordered by field name, and redacting a
-redacted payload with the same plans returns it unchanged (``hmac:`` tokens, log10 buckets, IP
-networks, truncated timestamps, masks, the neutral marker and the ``[REDACTED:...]`` markers
-of earlier versions are recognised).
+redacted payload with the same plans returns it unchanged (``oprf:`` and ``hmac:`` tokens,
+log10 buckets, IP networks, truncated timestamps, masks, the neutral marker and the
+``[REDACTED:...]`` markers of earlier versions are recognised).
 
 Free text (`text` fields) is redacted in two passes: the observables found in it (addresses,
 e-mails, domains, URLs, hashes, keys, phones, account numbers: `sharing.core.observables`) get the
@@ -32,13 +32,18 @@ from urllib.parse import urlsplit, urlunsplit
 
 from governance.core import field_actions as fa
 from sharing.core.observables import KIND_DATATYPES, PROTECTED_RE, Observable, find_observables
+from sharing.core.oprf import OprfPseudonymKey
 from sharing.core.scanning import Finding, Watchlist, scan
 
 # What recipients see where a sentence or an observable was removed: the same marker whatever
 # the reason, so it tells a competitor nothing; the category stays in the redaction report.
 NEUTRAL_MARKER = "[removed under policy]"
 NO_RULE_REASON = "no rule: dropped by default"
-_TOKEN_RE = re.compile(r"^hmac:[A-Za-z0-9._-]+:[0-9a-f]{64}$")
+# OPRF tokens (``oprf:<key id>:<128 hex>``, sharing.core.oprf) are made now; HMAC tokens
+# (``hmac:<key id>:<64 hex>``) of earlier keys stay readable until their indicators expire.
+_TOKEN_RE = re.compile(
+    r"^(?:oprf:[A-Za-z0-9._-]+:[0-9a-f]{128}|hmac:[A-Za-z0-9._-]+:[0-9a-f]{64})$"
+)
 _KEY_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _BUCKET_RE = re.compile(r"^(?:0|-?\(?1e-?\d+-1e-?\d+\)?)$")
 _MAX_SCRUB_PASSES = 5
@@ -62,6 +67,15 @@ class PseudonymKey:
             raise RedactionError("key_id must be 1-64 characters of [A-Za-z0-9._-]")
         if len(self.secret) < 16:
             raise RedactionError("pseudonymisation secret must be at least 16 bytes")
+
+    def token(self, canonical: str) -> str:
+        """Return ``hmac:<key_id>:<hex>``, the keyed HMAC-SHA-256 of a canonical value."""
+        digest = hmac.new(self.secret, canonical.encode("utf-8"), hashlib.sha256).hexdigest()
+        return f"hmac:{self.key_id}:{digest}"
+
+
+# What pseudonymises: the OPRF key of the share holders (now) or an HMAC key (before #20).
+Pseudonymizer = PseudonymKey | OprfPseudonymKey
 
 
 @dataclass(frozen=True)
@@ -165,8 +179,8 @@ def normalize_value(value: Any, datatype: str) -> str:
     return _text_form(str(value))
 
 
-def pseudonymize_value(value: Any, datatype: str, key: PseudonymKey) -> str:
-    """Return ``hmac:<key_id>:<hex>``, the keyed HMAC-SHA-256 of the normalised `value`."""
+def pseudonymize_value(value: Any, datatype: str, key: Pseudonymizer) -> str:
+    """Return the pseudonym token of the normalised `value` under `key` (a token is kept)."""
     if isinstance(value, str) and _TOKEN_RE.match(value):
         return value
     try:
@@ -174,8 +188,7 @@ def pseudonymize_value(value: Any, datatype: str, key: PseudonymKey) -> str:
     except RedactionError:
         # Already generalised or masked values (a network, a bucket) are hashed as text.
         canonical = _text_form(str(value))
-    digest = hmac.new(key.secret, canonical.encode("utf-8"), hashlib.sha256).hexdigest()
-    return f"hmac:{key.key_id}:{digest}"
+    return key.token(canonical)
 
 
 # --------------------------------------------------------------------------------------------
@@ -270,7 +283,7 @@ class _Notes:
 
 @dataclass(frozen=True)
 class _Context:
-    key: PseudonymKey
+    key: Pseudonymizer
     scanner: Scanner
     watchlist: Watchlist | None
     # Observable kind -> the action of the type's fields of its datatypes (None: no such field).
@@ -319,7 +332,7 @@ def _scrub(text: Any, ctx: _Context, notes: _Notes) -> str:
 
 
 def _observable_form(
-    found: Observable, written: str, action: fa.Action | None, key: PseudonymKey
+    found: Observable, written: str, action: fa.Action | None, key: Pseudonymizer
 ) -> str:
     """Return what an observable in free text becomes under its datatype's field action."""
     if action is None or action.kind == fa.DROP:
@@ -516,7 +529,7 @@ def redact(
     payload: dict,
     plans: Sequence[FieldPlan],
     *,
-    key: PseudonymKey,
+    key: Pseudonymizer,
     scanner: Scanner = scan,
     watchlist: Watchlist | None = None,
 ) -> RedactionResult:
@@ -546,7 +559,7 @@ def apply_extra_redactions(
     extra: Mapping[str, str],
     plans: Sequence[FieldPlan],
     *,
-    key: PseudonymKey,
+    key: Pseudonymizer,
     scanner: Scanner = scan,
     watchlist: Watchlist | None = None,
 ) -> RedactionResult:

@@ -13,15 +13,15 @@ from typing import Any
 _FREE_TEXT = frozenset({"text"})
 _MAX_FIELDS = 3
 _MAX_VALUE = 40
-_TOKEN_PREFIX = "hmac:"
+_TOKEN_PREFIXES = ("oprf:", "hmac:")
 
 
 def _short(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(_short(v) for v in value[:3]) + (" …" if len(value) > 3 else "")
     text = str(value)
-    if text.startswith(_TOKEN_PREFIX):
-        # "hmac:k1:<64 hex>" -> "hmac:k1:3f2a9c1d…": enough to compare tokens by eye.
+    if text.startswith(_TOKEN_PREFIXES):
+        # "oprf:o1:<128 hex>" -> "oprf:o1:3f2a9c1d…": enough to compare tokens by eye.
         head, _, digest = text.rpartition(":")
         return f"{head}:{digest[:8]}…"
     return text if len(text) <= _MAX_VALUE else text[: _MAX_VALUE - 1] + "…"

@@ -23,8 +23,8 @@ from config.bulk import bulk_insert
 from config.errors import Conflict
 from config.jobs import enqueue_on_commit
 from sharing.core import correlation
-from sharing.core.redaction import PseudonymKey, pseudonymize_value
-from sharing.keys import pseudonym_key
+from sharing.core.redaction import Pseudonymizer, pseudonymize_value
+from sharing.keys import current_key_ref, key_for_ref
 from sharing.models import CorrelationToken, PseudonymMapping, SharedIndicator
 
 _MISSING = object()
@@ -41,18 +41,18 @@ def live_indicators():
 
 
 class _Keys:
-    """The pseudonym keys of one run, loaded once each; unknown key ids are never generated."""
+    """The pseudonym keys of one run by ``<scheme>:<key id>``, loaded once each.
+
+    Unknown keys are never generated: a missing old key must not become a fresh random one.
+    """
 
     def __init__(self) -> None:
-        self._loaded: dict[str, PseudonymKey | None] = {}
+        self._loaded: dict[str, Pseudonymizer | None] = {}
 
-    def get(self, key_id: str) -> PseudonymKey | None:
-        if key_id not in self._loaded:
-            path = settings.CLEARROOM_PSEUDONYM_KEY_DIR / f"{key_id}.key"
-            # A missing old key file must not be replaced by a fresh random one.
-            exists = key_id == current_key_id() or path.exists()
-            self._loaded[key_id] = pseudonym_key(key_id) if exists else None
-        return self._loaded[key_id]
+    def get(self, key_ref: str) -> Pseudonymizer | None:
+        if key_ref not in self._loaded:
+            self._loaded[key_ref] = key_for_ref(key_ref)
+        return self._loaded[key_ref]
 
 
 def _original_value(indicator: SharedIndicator, field: str, position: int) -> Any:
@@ -73,10 +73,17 @@ def _datatype(indicator: SharedIndicator, field: str) -> str | None:
 
 
 class _Rekeyer:
-    """Compute the canonical token of an occurrence under one key id, recording mappings."""
+    """Compute the canonical token of an occurrence under the current key, recording mappings.
+
+    Tokens of another key (an older OPRF key, or an HMAC key of before #20) are
+    re-pseudonymised from the original while the submission still holds it, and only when the
+    original reproduces the published token; after that the recorded old → new mapping
+    carries them. Keys are told apart by scheme and id (`correlation.token_key`).
+    """
 
     def __init__(self, key_id: str) -> None:
         self.key_id = key_id
+        self.key_ref = current_key_ref()
         self.keys = _Keys()
         self.mapping = dict(PseudonymMapping.objects.values_list("old_token", "new_token"))
         self.from_original = 0
@@ -89,8 +96,8 @@ class _Rekeyer:
         datatype = _datatype(indicator, field)
         if original is _MISSING or datatype is None:
             return None
-        old_key = self.keys.get(correlation.token_key_id(token))
-        new_key = self.keys.get(self.key_id)
+        old_key = self.keys.get(correlation.token_key(token))
+        new_key = self.keys.get(self.key_ref)
         if old_key is None or new_key is None:
             return None
         # Only trust the original when it reproduces the published token exactly.
@@ -108,7 +115,7 @@ class _Rekeyer:
         self.mappings_created += 1
 
     def canonical(self, indicator: SharedIndicator, field: str, position: int, token: str) -> str:
-        if correlation.token_key_id(token) == self.key_id:
+        if correlation.token_key(token) == self.key_ref:
             return token
         new = self._from_original(indicator, field, position, token)
         if new is not None:
@@ -116,7 +123,7 @@ class _Rekeyer:
             self.from_original += 1
             return new
         mapped = correlation.canonical_token(token, self.mapping)
-        if mapped != token and correlation.token_key_id(mapped) == self.key_id:
+        if mapped != token and correlation.token_key(mapped) == self.key_ref:
             self.via_mapping += 1
             return mapped
         self.unmapped += 1

@@ -26,7 +26,7 @@ def test_recipient_pivots_on_an_email_and_exports_the_results(demo, live_server,
     rows = page.get_by_test_id("indicator-row")
     expect(rows.first).to_be_visible()
     assert rows.count() >= 2  # the same farm reported by several labs
-    expect(page.get_by_test_id("indicator-summary").first).to_contain_text("hmac:")
+    expect(page.get_by_test_id("indicator-summary").first).to_contain_text("oprf:")
     assert ATTACKER_EMAILS[0] not in page.get_by_test_id("indicator-list").inner_text()
 
     page.get_by_test_id("indicator-list").get_by_role("link", name="Published").click()

@@ -54,7 +54,7 @@ def test_review_flow_reaches_only_the_audience(
     assert reader.locator('[data-testid="contributor"]').inner_text() == "anonymous member"
     assert reader.locator('[data-testid="field-signup_ip"]').count() == 0
     assert "203.0.113.77" not in reader.content()
-    assert "hmac:" in reader.locator('[data-testid="field-emails"]').inner_text()
+    assert "oprf:" in reader.locator('[data-testid="field-emails"]').inner_text()
 
     outsider = _as(browser, live_server, "initech-analyst")
     outsider.goto(f"{live_server.url}/indicators/")

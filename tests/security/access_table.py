@@ -12,6 +12,7 @@ that redirect with a message (302) are judged by that: who actually changed some
 
 from __future__ import annotations
 
+import base64
 import json
 import uuid
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from audit.core.report import quarter_of
+from sharing.core import oprf
 from tests.security.world import SECRET_PAYLOAD, World
 
 COLUMNS = (
@@ -115,6 +117,11 @@ def envelope(w: World) -> dict:
             }
         ]
     }
+
+
+def blinded_element() -> str:
+    """Return one blinded element (base64) of a value only this table knows."""
+    return base64.b64encode(oprf.blind(b"matrix-check")[1]).decode("ascii")
 
 
 def _pk(name: str) -> Callable[[World], dict[str, Any]]:
@@ -307,6 +314,8 @@ MATRIX: list[Entry] = [
       body=lambda w: {"name": "weekly-campaign-volume"}),
     A("api-simulations",                 "POST", "401  403  403  403  200+ 403  403  403",
       body=lambda w: {"policy_version": w.pending.pk, "limit": 10}),
+    A("api-oprf-evaluate",               "POST", "401  200+ 200+ 200+ 403  403  200+ 200+",
+      body=lambda w: {"blinded_elements": [blinded_element()]}),
     A("indicator-export-stix",           "GET",  "401  200+ 200+ 200+ 200+ 200+ 200+ 200+"),
     A("audit_api:events",                "GET",  "401  403  403  403  200  200  403  403"),
     A("audit_api:checkpoints",           "GET",  "401  403  403  403  200  200  403  403"),

@@ -92,7 +92,7 @@ def test_feed_page_shows_summary_and_selects(published, users, client):
     body = page.content.decode()
     assert page.status_code == 200
     assert body.count('data-testid="indicator-row"') == 1
-    assert "Accounts in cluster: 42 · Account emails: hmac:" in body
+    assert "Accounts in cluster: 42 · Account emails: oprf:" in body
     assert '<select name="type"' in body and "Account cluster" in body
     assert '<select name="tlp"' in body
     assert "203.0.113.77" not in body

@@ -96,7 +96,8 @@ class TestIndex:
         )
         assert fields == {"emails", "device_fingerprint"}
         assert all(
-            t.startswith("hmac:k") for t in CorrelationToken.objects.values_list("token", flat=True)
+            t.startswith("oprf:o1:")
+            for t in CorrelationToken.objects.values_list("token", flat=True)
         )
 
 
@@ -121,11 +122,55 @@ class TestKeyRotation:
         again = correlation_rekey(actor=users["counsel"], key_id="k2")
         assert again["via_mapping"] == 6 and again["unmapped"] == 0
         initech = publish_from(users, orgs, publish, "initech")
-        assert initech.redacted_payload["emails"][0].startswith("hmac:k2:")
-        assert acme.redacted_payload["emails"][0].startswith("hmac:k1:")
+        assert initech.redacted_payload["emails"][0].startswith("oprf:k2:")
+        assert acme.redacted_payload["emails"][0].startswith("oprf:k1:")
         seen = seen_by_counts(actor=users["analyst"], indicators=[acme])
         assert seen[acme.pk].count == 3
         assert PseudonymMapping.objects.filter(key_id="k2").count() == 5
+
+    def test_hmac_pseudonyms_migrate_to_oprf_and_keep_correlating(
+        self, users, orgs, publish, settings, tmp_path
+    ):
+        """Tokens of before #20 are re-pseudonymised from originals, then carried by mappings."""
+        settings.CLEARROOM_PSEUDONYM_KEY_DIR = tmp_path
+        settings.CLEARROOM_PSEUDONYM_SCHEME = "hmac"
+        settings.CLEARROOM_PSEUDONYM_KEY_ID = "k1"
+        acme = publish_from(users, orgs, publish, "acme")
+        globex = publish_from(users, orgs, publish, "globex")
+        assert acme.redacted_payload["emails"][0].startswith("hmac:k1:")
+        settings.CLEARROOM_PSEUDONYM_SCHEME = "oprf"
+        settings.CLEARROOM_PSEUDONYM_KEY_ID = "k1"  # same id, other scheme: another key
+        summary = correlation_rekey(actor=users["counsel"], key_id="k1")
+        assert summary["from_original"] == 6 and summary["mappings_created"] == 5
+        assert all(
+            t.startswith("oprf:k1:")
+            for t in CorrelationToken.objects.values_list("canonical", flat=True)
+        )
+        Submission.objects.filter(pk__in=[acme.submission_id, globex.submission_id]).update(
+            payload=None
+        )
+        again = correlation_rekey(actor=users["counsel"], key_id="k1")
+        assert again["via_mapping"] == 6 and again["unmapped"] == 0
+        initech = publish_from(users, orgs, publish, "initech")
+        assert initech.redacted_payload["emails"][0].startswith("oprf:k1:")
+        # Published payloads are never rewritten: the old tokens stay under their key id.
+        acme.refresh_from_db()
+        assert acme.redacted_payload["emails"][0].startswith("hmac:k1:")
+        assert seen_by_counts(actor=users["analyst"], indicators=[acme])[acme.pk].count == 3
+
+    def test_an_old_key_whose_files_are_gone_is_never_regenerated(
+        self, users, orgs, publish, settings, tmp_path
+    ):
+        settings.CLEARROOM_PSEUDONYM_KEY_DIR = tmp_path
+        settings.CLEARROOM_PSEUDONYM_KEY_ID = "k1"
+        publish_from(users, orgs, publish, "acme")
+        for path in (tmp_path / "k1").iterdir():
+            path.unlink()
+        (tmp_path / "k1").rmdir()
+        settings.CLEARROOM_PSEUDONYM_KEY_ID = "k2"
+        summary = correlation_rekey(actor=users["counsel"], key_id="k2")
+        assert summary["from_original"] == 0 and summary["unmapped"] == 3
+        assert not (tmp_path / "k1").exists()
 
     def test_rekey_refuses_a_key_that_is_not_current(self, users, settings):
         from config.errors import Conflict

@@ -62,7 +62,7 @@ class TestAccepted:
         assert submission.redacted_sha256 == canonical_sha256(submission.redacted_payload)
         redacted = submission.redacted_payload
         assert redacted["signup_ip"] == "203.0.113.0/24"
-        assert all(e.startswith("hmac:") for e in redacted["emails"])
+        assert all(e.startswith("oprf:") for e in redacted["emails"])
         assert submission.policy_version == baseline_policy
         assert submission.policy_content_hash == baseline_policy.content_hash
         assert submission.rule_path == "indicator_types.account-cluster"

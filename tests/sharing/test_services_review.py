@@ -135,7 +135,7 @@ def test_extra_redaction_stricter_updates_payload_and_hash(two_org_policy, make_
     )
     submission.refresh_from_db()
     assert "signup_ip" not in submission.redacted_payload
-    assert submission.redacted_payload["email_domain"].startswith("hmac:")
+    assert submission.redacted_payload["email_domain"].startswith("oprf:")
     assert submission.redacted_sha256 == canonical_sha256(submission.redacted_payload)
     origin.refresh_from_db()
     assert origin.redacted_sha256 == submission.redacted_sha256

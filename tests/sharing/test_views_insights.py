@@ -36,7 +36,7 @@ def test_member_answers_never_name_other_members(client, users, campaign, url_na
 def test_member_sees_the_badge_and_campaign_count(client, users, campaign):
     body = _get(client, users["analyst"], "insights-campaigns")
     assert "seen by 3 members" in body
-    assert "hmac:" not in body  # shared pseudonyms are for oversight only
+    assert "oprf:" not in body and "hmac:" not in body  # shared pseudonyms are for oversight only
     data = json.loads(_get(client, users["analyst"], "api-campaigns"))
     [found] = data["results"]
     assert found["member_count"] == 3 and "organizations" not in found
@@ -61,7 +61,7 @@ def test_oversight_sees_the_full_picture(client, users, campaign, role):
     assert "Globex Labs" in body and "Initech" in body and "Acme AI" in body
     data = json.loads(_get(client, users[role], "api-campaigns"))
     assert set(data["results"][0]["organizations"]) == {"acme", "globex", "initech"}
-    assert data["results"][0]["shared_tokens"][0].startswith("hmac:")
+    assert data["results"][0]["shared_tokens"][0].startswith("oprf:")
 
 
 def test_anonymous_callers_are_turned_away(client, campaign):
