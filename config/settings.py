@@ -328,6 +328,9 @@ CLEARROOM_WATCHLIST_KEY_ID = env_str("CLEARROOM_WATCHLIST_KEY_ID", "k1")
 # Dealing a new OPRF key (demo/test installations deal one on first use): t of these holders.
 CLEARROOM_OPRF_THRESHOLD = env_int("CLEARROOM_OPRF_THRESHOLD", 2)
 CLEARROOM_OPRF_HOLDERS = env_list("CLEARROOM_OPRF_HOLDERS", "secretariat,volunteer-1,volunteer-2")
+# Holders whose share runs as its own service (`clearroom-share-holder`), as name=URL: their
+# share files are not in the forum's key folder, only the forum's credentials for them.
+CLEARROOM_OPRF_REMOTE_HOLDERS = env_list("CLEARROOM_OPRF_REMOTE_HOLDERS", "")
 # "Check my list" (POST /api/v1/oprf/evaluate/): elements per request, per member per minute,
 # per member organisation per day. A dictionary attack is bounded by these and in the audit log.
 CLEARROOM_OPRF_MAX_BATCH = env_int("CLEARROOM_OPRF_MAX_BATCH", 10_000)

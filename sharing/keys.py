@@ -21,6 +21,7 @@ import functools
 import hashlib
 import hmac
 import json
+import logging
 import os
 import secrets
 import shutil
@@ -36,10 +37,12 @@ from config.secrets import read_or_create_secret
 from sharing.core import oprf
 from sharing.core.oprf import KeyShare, OprfPseudonymKey
 from sharing.core.redaction import Pseudonymizer, PseudonymKey
+from sharing.core.share_holder import HolderUnavailable, remote_partial_evaluate
 
 SCHEME_OPRF = "oprf"
 SCHEME_HMAC = "hmac"
 _MANIFEST = "manifest.json"
+logger = logging.getLogger(__name__)
 
 
 def current_scheme() -> str:
@@ -125,6 +128,10 @@ class ShareHolder:
     share: KeyShare = field(repr=False)
     credential_sha256: str = field(repr=False)
 
+    @property
+    def index(self) -> int:
+        return self.share.index
+
     def evaluate(
         self, *, credential: str, participants: Sequence[int], blinded_elements: Sequence[bytes]
     ) -> list[bytes]:
@@ -136,32 +143,60 @@ class ShareHolder:
 
 
 @dataclass(frozen=True)
+class RemoteShareHolder:
+    """A share holder whose service runs elsewhere (``clearroom-share-holder``): only its
+    index, its address and the forum's credential for it are known here, never its share."""
+
+    name: str
+    index: int
+    url: str
+
+    def evaluate(
+        self, *, credential: str, participants: Sequence[int], blinded_elements: Sequence[bytes]
+    ) -> list[bytes]:
+        return remote_partial_evaluate(self.url, credential, participants, blinded_elements)
+
+
+@dataclass(frozen=True)
 class ThresholdEvaluator:
     """The forum's side of a threshold evaluation: asks holders until `threshold` answered."""
 
     key_id: str
     threshold: int
-    holders: tuple[ShareHolder, ...] = field(repr=False)
+    holders: tuple[ShareHolder | RemoteShareHolder, ...] = field(repr=False)
     credentials: dict[str, str] = field(repr=False)
 
     def __call__(self, blinded_elements: Sequence[bytes]) -> list[bytes]:
-        """Return k·B for each blinded element; raise ThresholdError below the threshold."""
-        reachable = [h for h in self.holders if h.name in self.credentials][: self.threshold]
-        if len(reachable) < self.threshold:
-            raise oprf.ThresholdError(
-                f"{len(reachable)} share holders reachable; {self.threshold} are needed"
-            )
-        participants = [h.share.index for h in reachable]
-        partials = []
-        for holder in reachable:
-            partials.append(
-                holder.evaluate(
-                    credential=self.credentials[holder.name],
-                    participants=participants,
-                    blinded_elements=blinded_elements,
+        """Return k·B for each blinded element; raise ThresholdError below the threshold.
+
+        The Lagrange coefficients depend on which holders take part, so when a holder does not
+        answer, the set is chosen again without it and every member of the set is asked anew.
+        """
+        candidates = [h for h in self.holders if h.name in self.credentials]
+        while True:
+            chosen = candidates[: self.threshold]
+            if len(chosen) < self.threshold:
+                raise oprf.ThresholdError(
+                    f"{len(chosen)} share holders reachable; {self.threshold} are needed"
                 )
-            )
-        return oprf.combine(partials, self.threshold)
+            participants = [h.index for h in chosen]
+            partials, silent = [], None
+            for holder in chosen:
+                try:
+                    partials.append(
+                        holder.evaluate(
+                            credential=self.credentials[holder.name],
+                            participants=participants,
+                            blinded_elements=blinded_elements,
+                        )
+                    )
+                except (HolderUnavailable, CredentialRefused, PermissionError) as exc:
+                    logger.warning("OPRF share holder %s did not evaluate: %s", holder.name, exc)
+                    silent = holder
+                    break
+            if silent is None:
+                return oprf.combine(partials, self.threshold)
+            candidates.remove(silent)
 
 
 def oprf_key(key_id: str) -> OprfPseudonymKey:
@@ -192,12 +227,17 @@ def _load_evaluator(folder: Path, _mtime: float) -> ThresholdEvaluator:
     try:
         manifest = json.loads((folder / _MANIFEST).read_text())
         holders, credentials = [], {}
+        remote = remote_holders()
         for name in manifest["holders"]:
             share_path = folder / f"{name}.share"
-            if share_path.exists():  # a holder whose service is elsewhere has no file here
+            if share_path.exists():
                 data = json.loads(share_path.read_text())
                 share = KeyShare(index=int(data["index"]), scalar=bytes.fromhex(data["share"]))
                 holders.append(ShareHolder(name, share, data["credential_sha256"]))
+            elif name in remote and name in manifest.get("indices", {}):
+                # A holder whose service is elsewhere: its share file was handed to it.
+                index = int(manifest["indices"][name])
+                holders.append(RemoteShareHolder(name, index, remote[name]))
             credential_path = folder / f"{name}.credential"
             if credential_path.exists():
                 credentials[name] = credential_path.read_text().strip()
@@ -209,6 +249,19 @@ def _load_evaluator(folder: Path, _mtime: float) -> ThresholdEvaluator:
         )
     except (OSError, KeyError, ValueError) as exc:
         raise ImproperlyConfigured(f"OPRF key folder {folder} is unusable: {exc}") from exc
+
+
+def remote_holders() -> dict[str, str]:
+    """Return {holder name: service URL} from CLEARROOM_OPRF_REMOTE_HOLDERS (name=url,...)."""
+    holders = {}
+    for item in settings.CLEARROOM_OPRF_REMOTE_HOLDERS:
+        name, sep, url = item.partition("=")
+        if not sep or not name.strip() or not url.strip().startswith(("http://", "https://")):
+            raise ImproperlyConfigured(
+                f"CLEARROOM_OPRF_REMOTE_HOLDERS: {item!r} is not name=http(s)://host:port"
+            )
+        holders[name.strip()] = url.strip()
+    return holders
 
 
 def deal_shares(folder: Path, *, key_id: str, threshold: int, holders: Sequence[str]) -> None:
@@ -238,6 +291,9 @@ def deal_shares(folder: Path, *, key_id: str, threshold: int, holders: Sequence[
             "suite": "OPRF(ristretto255, SHA-512)",
             "threshold": threshold,
             "holders": list(holders),
+            # Public: which x each holder's share sits at (the Lagrange coefficients need it
+            # when a holder's share file has moved to its own service).
+            "indices": {name: share.index for name, share in zip(holders, shares, strict=True)},
         }
         _write_private(staging / _MANIFEST, json.dumps(manifest, indent=2) + "\n")
         with contextlib.suppress(OSError):  # another process dealt this key first: keep theirs
