@@ -32,7 +32,7 @@ from benchmarks import audit_bench, harness
 EVENTS = int(os.environ.get("BENCH_AUDIT_EVENTS", "1000000"))
 WRITERS = (1, 8, 16)
 PER_WRITER = {1: 2000, 8: 400, 16: 250}
-DB = "clearroom_bench_audit"
+DB = os.environ.get("BENCH_AUDIT_DATABASE", "clearroom_bench_audit")
 
 
 def _setup() -> None:

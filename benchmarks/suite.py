@@ -80,7 +80,7 @@ class Report:
 
     def target(self, name: str, value: float, limit: float, *, at_least: bool, unit: str) -> None:
         passed = value >= limit if at_least else value <= limit
-        ratio = value / limit if limit else float("inf")
+        ratio = value / limit if limit else (1.0 if value == limit else float("inf"))
         self.targets.append(
             {"target": name, "value": value, "limit": limit, "ratio": ratio,
              "at_least": at_least, "unit": unit, "pass": passed}
@@ -372,6 +372,28 @@ def _claim_all(server: Server, token: str, queue: str, claims: int, latency, sta
                 raise RuntimeError(f"claim answered {answer.status_code}: {answer.text}")
 
 
+def _claim_next_all(server: Server, token: str, queue: str, claims: int, latency, stats,
+                    lock) -> None:  # fmt: skip
+    """Claim up to `claims` tasks with claim-next (no page read); stop at the first 204."""
+    session = _api_session(token)
+    base = server.discovery.removesuffix("/taxii2/")
+    for _ in range(claims):
+        began = time.perf_counter()
+        answer = session.post(f"{base}/api/v1/review-tasks/claim-next/", json={"queue": queue},
+                              timeout=120)  # fmt: skip
+        took = time.perf_counter() - began
+        with lock:
+            latency.add(took)
+            if answer.status_code == 200:
+                stats["won"] += 1
+                stats["ids"].append(answer.json()["id"])
+            elif answer.status_code == 204:
+                stats["empty"] += 1
+                return
+            else:  # a 409 would be a lost race: claim-next must never answer it
+                stats["lost"] += 1
+
+
 def part_review(report: Report, clearroom: Server, tokens: list[str]) -> None:
     from benchmarks import clearroom_side
     from benchmarks.harness import Latencies
@@ -398,27 +420,54 @@ def part_review(report: Report, clearroom: Server, tokens: list[str]) -> None:
     report.add("review.claim_single.p99_ms", single.pct(99) * 1000, "claim (one reviewer) p99",
                "ms")  # fmt: skip
     per_reviewer = int(os.environ.get("BENCH_CLAIMS_PER_REVIEWER", "25"))
+    # The way people used to work: read the queue page, race the others for its first rows.
     racing, stats = Latencies(), {"won": 0, "lost": 0}
     threads = [
         threading.Thread(target=_claim_all,
                          args=(clearroom, token, queue, per_reviewer, racing, stats, lock, n))
         for n, token in enumerate(tokens[:REVIEWERS])
     ]  # fmt: skip
+    elapsed = _run_threads(threads)
+    report.add("review.concurrent.claims_per_s", stats["won"] / elapsed,
+               f"{REVIEWERS} reviewers, page then claim: claims", "claims/s")  # fmt: skip
+    report.add("review.concurrent.claim_p99_ms", racing.pct(99) * 1000,
+               f"{REVIEWERS} reviewers, page then claim: request p99 (won or 409)",
+               "ms")  # fmt: skip
+    report.add("review.concurrent.conflicts", stats["lost"],
+               "page then claim: claims lost to a rival (409)", "")  # fmt: skip
+    # claim-next: each reviewer asks for the next task; SKIP LOCKED hands each a different one.
+    nexts = Latencies()
+    stats = {"won": 0, "lost": 0, "empty": 0, "ids": []}
+    threads = [
+        threading.Thread(target=_claim_next_all,
+                         args=(clearroom, token, queue, per_reviewer, nexts, stats, lock))
+        for token in tokens[:REVIEWERS]
+    ]  # fmt: skip
+    elapsed = _run_threads(threads)
+    lost = stats["lost"] + (len(stats["ids"]) - len(set(stats["ids"])))
+    report.add("review.claim_next.claims_per_s", stats["won"] / elapsed,
+               f"{REVIEWERS} reviewers, claim-next: claims", "claims/s")  # fmt: skip
+    report.add("review.claim_next.p50_ms", nexts.pct(50) * 1000,
+               f"{REVIEWERS} reviewers, claim-next: request p50", "ms")  # fmt: skip
+    report.add("review.claim_next.p99_ms", nexts.pct(99) * 1000,
+               f"{REVIEWERS} reviewers, claim-next: request p99", "ms")  # fmt: skip
+    report.add("review.claim_next.lost_races", lost,
+               "claim-next: lost races (a 409 or a task handed out twice)", "")  # fmt: skip
+    report.target(f"claim-next, {REVIEWERS} concurrent reviewers: lost races", lost, 0,
+                  at_least=False, unit="")  # fmt: skip
+    check = clearroom_side.claimed_task_report()
+    report.add("review.double_claims", check["double_claims"], "double claims", "")
+    if check["double_claims"] or check["claim_events"] != check["claimed"]:
+        raise RuntimeError(f"double claim detected: {check}")
+
+
+def _run_threads(threads: list[threading.Thread]) -> float:
     started = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    elapsed = time.perf_counter() - started
-    check = clearroom_side.claimed_task_report()
-    report.add("review.concurrent.claims_per_s", stats["won"] / elapsed,
-               f"{REVIEWERS} reviewers: claims", "claims/s")  # fmt: skip
-    report.add("review.concurrent.claim_p99_ms", racing.pct(99) * 1000,
-               f"{REVIEWERS} reviewers: claim request p99 (won or 409)", "ms")  # fmt: skip
-    report.add("review.concurrent.conflicts", stats["lost"], "claims lost to a rival (409)", "")
-    report.add("review.double_claims", check["double_claims"], "double claims", "")
-    if check["double_claims"] or check["claim_events"] != check["claimed"]:
-        raise RuntimeError(f"double claim detected: {check}")
+    return time.perf_counter() - started
 
 
 def part_raw(report: Report, ingest_found: dict) -> None:
