@@ -287,6 +287,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "sharing.taxii.tasks.taxii_statuses_sweep_task",
         "schedule": 60,
     },
+    "sharing-planner-statistics": {
+        "task": "sharing.tasks.planner_statistics_refresh_task",
+        "schedule": 10 * 60,
+    },
     "sharing-correlation-reindex": {
         "task": "sharing.tasks.correlation_reindex_task",
         "schedule": 3600,
