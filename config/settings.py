@@ -87,8 +87,9 @@ TEMPLATES = [
     },
 ]
 
-# Persistent connections outside DEBUG: a new PostgreSQL connection per request cost ~10 ms
-# (issue 16). Health checks drop a connection the server closed before a request reuses it.
+# Persistent connections outside DEBUG (a connection per request costs a round of
+# authentication each; figures in docs/operations.md). Health checks drop a connection the
+# server closed before a request reuses it.
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'clearroom.sqlite3'}"),
