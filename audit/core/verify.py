@@ -637,10 +637,12 @@ def _run(function: Any, jobs: list[tuple], processes: int | None) -> list:
     """Return ``[function(job) for job in jobs]``, computed by forked worker processes.
 
     Forked, so the single-file verifier's modules (loaded from strings, not importable by
-    name) are there in the workers; where fork is missing, in this process.
+    name) are there in the workers; where fork is missing, or in a daemonic process (a Celery
+    pool worker may not have children), in this process.
     """
     workers = min(len(jobs), processes or os.cpu_count() or 1)
-    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    forkable = "fork" in multiprocessing.get_all_start_methods()
+    if workers < 2 or not forkable or multiprocessing.current_process().daemon:
         return [function(job) for job in jobs]
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         return pool.map(function, jobs, chunksize=1)
