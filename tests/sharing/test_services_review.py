@@ -261,3 +261,26 @@ def test_claim_next_gives_counsel_only_forum_tasks_never_their_own_stage_twice(
     _approve(users["legal_reviewer"], _task(submission, "origin"))
     assert _claim_next(users["legal_reviewer"]) is None
     assert _claim_next(users["counsel"]).pk == _task(submission, "forum").pk
+
+
+def test_claim_next_moves_on_when_a_rival_claims_its_candidate_first(
+    two_org_policy, make_submission, users, acme_legal2, monkeypatch
+):
+    # SQLite takes no row lock: a rival may claim the candidate between the read and the
+    # conditional UPDATE; the loser must take the next task, not fail or double-claim.
+    from sharing.services import review as service
+
+    first, second = make_submission(), make_submission()
+    real = service._claim_open
+
+    def rival_first(actor, task, **extra):
+        if task.pk == _task(first, "origin").pk:
+            assert real(acme_legal2, task)
+        return real(actor, task, **extra)
+
+    monkeypatch.setattr(service, "_claim_open", rival_first)
+    claimed = _claim_next(users["legal_reviewer"])
+    assert claimed.pk == _task(second, "origin").pk
+    assert claimed.assignee == users["legal_reviewer"]
+    assert _task(first, "origin").assignee == acme_legal2
+    assert AuditEvent.objects.filter(action="review.task_claimed").count() == 2
