@@ -32,7 +32,7 @@ from benchmarks import audit_bench, harness
 EVENTS = int(os.environ.get("BENCH_AUDIT_EVENTS", "1000000"))
 WRITERS = (1, 8, 16)
 PER_WRITER = {1: 2000, 8: 400, 16: 250}
-DB = "clearroom_bench_audit"
+DB = os.environ.get("BENCH_AUDIT_DATABASE", "clearroom_bench_audit")
 
 
 def _setup() -> None:
@@ -201,7 +201,9 @@ def _verify(figures: dict, size: int) -> None:
     verify_s = time.perf_counter() - started
     assert report.ok, report.summary()
     with zipfile.ZipFile(export.file_path) as bundle:
-        lines = bundle.read("entries.jsonl").splitlines()
+        names = [n for n in bundle.namelist() if n.startswith("entries")]
+        names.sort(key=lambda n: int(n.split("/")[1].split(".")[0]) if "/" in n else 0)
+        lines = b"".join(bundle.read(n) for n in names).splitlines()
     started = time.perf_counter()
     sha256 = hashlib.sha256
     for line in lines:

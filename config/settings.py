@@ -88,8 +88,9 @@ TEMPLATES = [
     },
 ]
 
-# Persistent connections outside DEBUG: a new PostgreSQL connection per request cost ~10 ms
-# (issue 16). Health checks drop a connection the server closed before a request reuses it.
+# Persistent connections outside DEBUG (a connection per request costs a round of
+# authentication each; figures in docs/operations.md). Health checks drop a connection the
+# server closed before a request reuses it.
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'clearroom.sqlite3'}"),
@@ -291,6 +292,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "sharing-taxii-statuses-sweep": {
         "task": "sharing.taxii.tasks.taxii_statuses_sweep_task",
         "schedule": 60,
+    },
+    "sharing-planner-statistics": {
+        "task": "sharing.tasks.planner_statistics_refresh_task",
+        "schedule": 10 * 60,
     },
     "sharing-correlation-reindex": {
         "task": "sharing.tasks.correlation_reindex_task",

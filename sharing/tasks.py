@@ -5,7 +5,28 @@ from __future__ import annotations
 from celery import shared_task
 
 from audit.actors import SYSTEM
+from config.planner_statistics import refresh_stale_statistics
 from sharing.services import correlation, lifecycle_jobs, notifications, publication, rescan
+
+
+def _grown_tables() -> list[str]:
+    from django.apps import apps
+
+    names = (
+        "sharing.Submission",
+        "sharing.SubmissionTransition",
+        "sharing.SharedIndicator",
+        "sharing.SharedIndicatorGroupObjectPermission",
+        "sharing.ReviewTask",
+        "audit.AuditEvent",
+    )
+    return [apps.get_model(name)._meta.db_table for name in names]
+
+
+@shared_task(acks_late=True)
+def planner_statistics_refresh_task() -> list[str]:
+    """Analyse the tables intake grows where their planner statistics went stale."""
+    return refresh_stale_statistics(_grown_tables())
 
 
 @shared_task(acks_late=True)

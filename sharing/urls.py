@@ -18,6 +18,7 @@ urlpatterns = [
     path("watchlist/<int:pk>/remove/", submissions.watchlist_remove_page, name="watchlist-remove"),
     # review, indicators and markings
     path("review/", review.queue, name="review-queue"),
+    path("review/claim-next/", review.claim_next, name="review-claim-next"),
     path("review/tasks/<int:pk>/", review.task_detail, name="review-task"),
     path("review/tasks/<int:pk>/claim/", review.claim, name="review-task-claim"),
     path("review/tasks/<int:pk>/release/", review.release, name="review-task-release"),

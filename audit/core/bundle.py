@@ -2,9 +2,12 @@
 
 Pure module: standard library only (the frontier type comes from ``audit.core.merkle``).
 
-Layout::
+Layout (format 2 keeps the entries in chunks; format 1, still read, in one file)::
 
-    entries.jsonl          one canonical leaf per line (exact bytes + "\\n"), seq from_seq..to_seq
+    entries/<seq>.jsonl    format 2: one canonical leaf per line (exact bytes + "\\n"), stored
+                           uncompressed, each chunk from seq <seq> up to the next multiple of
+                           ``chunk_leaves`` (a power of two), so processes verify chunks apart
+    entries.jsonl          format 1: every leaf in one DEFLATE stream, seq from_seq..to_seq
     checkpoints/<size>.txt signed checkpoint notes with size in [from_seq + 1, to_seq + 1]
     prefix.json            {"size": from_seq, "frontier": [hex, ...], "prev": hex64}
     proofs.json            [{"old_size": m, "new_size": to_seq + 1, "proof": [hex, ...]}, ...]
@@ -17,9 +20,11 @@ Layout::
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import re
+import struct
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -30,7 +35,10 @@ from audit.core.canonical import canonicalize
 from audit.core.merkle import Frontier
 
 FORMAT = "clearroom-audit-bundle/1"
+FORMAT_V2 = "clearroom-audit-bundle/2"
+FORMATS = {1: FORMAT, 2: FORMAT_V2}
 ENTRIES = "entries.jsonl"
+CHUNK_LEAVES = 1 << 14
 PREFIX = "prefix.json"
 PROOFS = "proofs.json"
 README = "README.md"
@@ -39,6 +47,7 @@ VERIFIER = "clearroom_verify.py"
 ZERO_HASH = "0" * 64
 
 _CHECKPOINT_NAME = re.compile(r"checkpoints/(0|[1-9][0-9]*)\.txt")
+_CHUNK_NAME = re.compile(r"entries/(0|[1-9][0-9]*)\.jsonl")
 _POLICY_NAME = re.compile(r"policies/[A-Za-z0-9][A-Za-z0-9._-]*\.json")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _CHUNK = 1 << 20
@@ -75,8 +84,12 @@ FORUM_KEY.pub` in a checkout. All three are the same code and give the same verd
 
 ## Files
 
-- `entries.jsonl`: one audit event per line, the exact RFC 8785 canonical JSON leaf that was
-  hashed: `leaf_hash = SHA-256(0x00 || leaf)`; each leaf's `prev` is the previous leaf's hash.
+- `entries/<seq>.jsonl` (format 2; `entries.jsonl` in format 1): one audit event per line, the
+  exact RFC 8785 canonical JSON leaf that was hashed: `leaf_hash = SHA-256(0x00 || leaf)`; each
+  leaf's `prev` is the previous leaf's hash. Format 2 cuts the entries into chunks starting at
+  seq `<seq>` and ending before the next multiple of `chunk_leaves` (in `manifest.json`),
+  stored uncompressed, so the verifier checks them in parallel processes; read in seq order
+  they are exactly format 1's `entries.jsonl`.
 - `checkpoints/<size>.txt`: C2SP checkpoints (origin, tree size, base64 RFC 9162 Merkle root)
   signed by the forum key, plus any cosignature lines from regulators.
 - `prefix.json`: for an export that does not start at seq 0, the Merkle frontier of the earlier
@@ -128,13 +141,20 @@ def build_bundle(
     extra_files: dict[str, bytes],
     created_at: str,
     verifier: bytes | None = None,
+    version: int = 1,
+    chunk_leaves: int = CHUNK_LEAVES,
 ) -> BundleSummary:
     """Write an export bundle of ``leaves`` (seq ``from_seq`` onward) to ``out``.
 
     Leaves are streamed straight into the zip, so the iterable may be a database cursor over
     millions of rows. A path is removed again if the bundle turns out invalid. ``verifier``:
     the single-file verifier to ship (``audit.core.standalone.verifier_source()``).
+    ``version`` 2 writes the entries in stored chunks of ``chunk_leaves`` (a power of two).
     """
+    if version not in FORMATS:
+        raise BundleError(f"unknown bundle format version {version}")
+    if chunk_leaves < 1 or chunk_leaves & (chunk_leaves - 1):
+        raise BundleError("chunk_leaves must be a power of two")
     if prefix_frontier.size != from_seq or from_seq < 0:
         raise BundleError("the prefix frontier must cover exactly the leaves before from_seq")
     if not _HEX64.fullmatch(prefix_prev) or (from_seq == 0) != (prefix_prev == ZERO_HASH):
@@ -152,7 +172,7 @@ def build_bundle(
         with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             return _write(
                 zf, origin, leaves, from_seq, prefix_frontier, prefix_prev, by_size, proofs,
-                extra_files, created_at, verifier,
+                extra_files, created_at, verifier, version, chunk_leaves,
             )  # fmt: skip
     except BaseException:
         if isinstance(out, str | os.PathLike):
@@ -172,21 +192,26 @@ def _write(
     extra_files: dict[str, bytes],
     created_at: str,
     verifier: bytes | None,
+    version: int,
+    chunk_leaves: int,
 ) -> BundleSummary:
     files: dict[str, str] = {}
-    digest = hashlib.sha256()
-    count = 0
-    with zf.open(ENTRIES, "w", force_zip64=True) as f:
-        for leaf in leaves:
-            if b"\n" in leaf:
-                raise BundleError(f"leaf {from_seq + count} contains a newline")
-            line = leaf + b"\n"
-            f.write(line)
-            digest.update(line)
-            count += 1
+    if version == 1:
+        count = _write_entries(zf, ENTRIES, leaves, from_seq, files)
+    else:
+        count, seq, leaves = 0, from_seq, iter(leaves)
+        pending = next(leaves, None)
+        while pending is not None:
+            end = (seq // chunk_leaves + 1) * chunk_leaves
+            info = zipfile.ZipInfo(f"entries/{seq}.jsonl", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_STORED
+            chunk = itertools.chain((pending,), itertools.islice(leaves, end - seq - 1))
+            written = _write_entries(zf, info, chunk, seq, files)
+            count += written
+            seq += written
+            pending = next(leaves, None)
     if count == 0:
         raise BundleError("a bundle needs at least one leaf")
-    files[ENTRIES] = digest.hexdigest()
     to_seq = from_seq + count - 1
     if max(by_size, default=0) > to_seq + 1 or to_seq + 1 not in by_size:
         raise BundleError(f"checkpoints must lie within the range and include size {to_seq + 1}")
@@ -213,15 +238,40 @@ def _write(
         put(VERIFIER, verifier)
     put(README, README_TEXT.encode())
     manifest = {
-        "format": FORMAT,
+        "format": FORMATS[version],
         "origin": origin,
         "from_seq": from_seq,
         "to_seq": to_seq,
         "created_at": created_at,
         "files": files,
     }
+    if version == 2:
+        manifest["chunk_leaves"] = chunk_leaves
     zf.writestr(MANIFEST, canonicalize(manifest))
     return BundleSummary(from_seq, to_seq, manifest)
+
+
+def _write_entries(
+    zf: zipfile.ZipFile,
+    member: str | zipfile.ZipInfo,
+    leaves: Iterable[bytes],
+    first_seq: int,
+    files: dict[str, str],
+) -> int:
+    """Write ``leaves`` as the lines of ``member`` and list its digest; return how many."""
+    digest = hashlib.sha256()
+    count = 0
+    with zf.open(member, "w", force_zip64=True) as f:
+        for leaf in leaves:
+            if b"\n" in leaf:
+                raise BundleError(f"leaf {first_seq + count} contains a newline")
+            line = leaf + b"\n"
+            f.write(line)
+            digest.update(line)
+            count += 1
+    name = member.filename if isinstance(member, zipfile.ZipInfo) else member
+    files[name] = digest.hexdigest()
+    return count
 
 
 class Bundle:
@@ -251,6 +301,24 @@ class Bundle:
             raise BundleError(f"{name} is missing")
         return self._zip.read(name)
 
+    def read_chunk(self, name: str) -> bytes:
+        """Return the bytes of entries chunk ``name``; a stored chunk is read as it lies in the
+        file, without zipfile's CRC-32 pass (the chunk's SHA-256 is checked instead)."""
+        info = self._zip.getinfo(name)
+        handle = self._zip.fp
+        if info.compress_type != zipfile.ZIP_STORED or handle is None:
+            return self.read(name)
+        handle.seek(info.header_offset)
+        header = handle.read(30)
+        if len(header) != 30 or header[:4] != b"PK\x03\x04":
+            raise BundleError(f"{name}: bad local file header")
+        name_length, extra_length = struct.unpack("<HH", header[26:30])
+        handle.seek(info.header_offset + 30 + name_length + extra_length)
+        data = handle.read(info.file_size)
+        if len(data) != info.file_size:
+            raise BundleError(f"{name} is truncated")
+        return data
+
     def sha256(self, name: str) -> str:
         """Return the hex SHA-256 of member ``name``, streamed."""
         digest = hashlib.sha256()
@@ -265,8 +333,12 @@ class Bundle:
             manifest = json.loads(self.read(MANIFEST))
         except ValueError as exc:
             raise BundleError(f"manifest.json is not JSON: {exc}") from exc
-        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-            raise BundleError(f"manifest.json is not a {FORMAT} manifest")
+        if not isinstance(manifest, dict) or manifest.get("format") not in FORMATS.values():
+            raise BundleError(f"manifest.json is not a {FORMAT} or {FORMAT_V2} manifest")
+        if manifest["format"] == FORMAT_V2:
+            chunk = manifest.get("chunk_leaves")
+            if type(chunk) is not int or chunk < 1 or chunk & (chunk - 1):
+                raise BundleError("manifest.json chunk_leaves must be a power of two")
         files = manifest.get("files")
         if not isinstance(files, dict) or not all(
             isinstance(v, str) and _HEX64.fullmatch(v) for v in files.values()
@@ -288,12 +360,21 @@ class Bundle:
                 found[int(match.group(1))] = name
         return found
 
-    def entry_lines(self, digest: Any = None) -> Iterator[bytes]:
-        """Yield each line of entries.jsonl without its newline, feeding ``digest`` the bytes.
+    def entry_chunks(self) -> list[tuple[int, str]]:
+        """Return ``(first seq, name)`` of each format-2 entries chunk, in seq order."""
+        found = []
+        for name in self.names:
+            match = _CHUNK_NAME.fullmatch(name)
+            if match:
+                found.append((int(match.group(1)), name))
+        return sorted(found)
+
+    def entry_lines(self, digest: Any = None, name: str = ENTRIES) -> Iterator[bytes]:
+        """Yield each line of an entries file without its newline, feeding ``digest`` the bytes.
 
         Raise BundleError after the last line if the file does not end with a newline.
         """
-        with self._zip.open(ENTRIES) as f:
+        with self._zip.open(name) as f:
             rest = b""
             while chunk := f.read(_CHUNK):
                 if digest is not None:
@@ -303,4 +384,4 @@ class Bundle:
                 yield from lines
         if rest:
             yield rest
-            raise BundleError("entries.jsonl does not end with a newline")
+            raise BundleError(f"{name} does not end with a newline")

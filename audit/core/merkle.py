@@ -197,6 +197,19 @@ class Frontier:
             n >>= 1
         self._size += 1
 
+    def append_subtree(self, height: int, node: bytes) -> None:
+        """Add the root of a perfect subtree of ``2**height`` leaves starting at ``size``."""
+        if self._size & ((1 << height) - 1):
+            raise ValueError(f"a subtree of height {height} cannot start at {self._size}")
+        hashes = self._hashes
+        hashes.append(node)
+        n = self._size >> height
+        while n & 1:
+            right = hashes.pop()
+            hashes[-1] = _sha256(b"\x01" + hashes[-1] + right).digest()
+            n >>= 1
+        self._size += 1 << height
+
     def root(self) -> bytes:
         """Return the Merkle Tree Hash of the leaves covered."""
         hashes = self._hashes
@@ -230,6 +243,31 @@ class Frontier:
 
     def __repr__(self) -> str:
         return f"Frontier(size={self._size}, root={self.root().hex()})"
+
+
+def subtree_levels(leaf_hashes: Sequence[bytes]) -> list[list[bytes]]:
+    """Return the node hashes of every perfect subtree aligned at 0, level by level.
+
+    ``levels[h][i]`` is the root of leaves ``[i * 2**h, (i + 1) * 2**h)``; n - 1 node hashes in
+    all, without the per-leaf bookkeeping of ``Frontier.append``.
+    """
+    levels = [list(leaf_hashes)]
+    sha256 = _sha256
+    while len(levels[-1]) > 1:
+        below = iter(levels[-1])
+        pairs = zip(below, below, strict=False)
+        levels.append([sha256(b"\x01" + a + b).digest() for a, b in pairs])
+    return levels
+
+
+def subtrees_at(levels: list[list[bytes]], size: int) -> list[tuple[int, bytes]]:
+    """Return ``(height, hash)`` of the compact range [0, size) from ``subtree_levels``."""
+    found, start = [], 0
+    for height in range(size.bit_length() - 1, -1, -1):
+        if size >> height & 1:
+            found.append((height, levels[height][start >> height]))
+            start += 1 << height
+    return found
 
 
 def _unhex32(value: object) -> bytes:

@@ -12,17 +12,29 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import multiprocessing
+import os
 import re
 import sys
 import zipfile
 import zlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from audit.core.bundle import ENTRIES, MANIFEST, PREFIX, PROOFS, ZERO_HASH, Bundle, BundleError
+from audit.core.bundle import (
+    ENTRIES,
+    FORMAT_V2,
+    MANIFEST,
+    PREFIX,
+    PROOFS,
+    ZERO_HASH,
+    Bundle,
+    BundleError,
+)
 from audit.core.canonical import parse_canonical, parse_canonical_at
-from audit.core.merkle import Frontier, verify_consistency
+from audit.core.merkle import Frontier, subtree_levels, subtrees_at, verify_consistency
 from audit.core.report_verify import run as run_report_checks
 from audit.core.signed_note import (
     ALG_ED25519,
@@ -50,7 +62,7 @@ _RECORDED_AT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2
 # beyond what RFC 8785 writes, and at most 15 digits (well inside ±(2**53 - 1)). A line they
 # do not accept is not refused: it goes through the complete check (`parse_canonical` and
 # `entry_problem`), which refuses it with the reason or accepts it (e.g. a 16-digit user id).
-_RUN = r'[^"\\\x00-\x1f]*'
+_RUN = r'[^"\\\x00-\x1f]*+'  # possessive: nothing after a run can be in it, so no backtracking
 _ESCAPE = r"\\(?:[\"\\bfnrt]|u00(?:0[0-7be-f]|1[0-9a-f]))"
 _STR = f'"{_RUN}(?:{_ESCAPE}{_RUN})*"'
 _STR_OR_NULL = f"(?:{_STR}|null)"
@@ -176,15 +188,20 @@ def _check_manifest(bundle: Bundle) -> dict[str, Any]:
     except BundleError as exc:
         raise _Fail(str(exc)) from exc
     files: dict[str, str] = manifest["files"]
-    for required in (ENTRIES, PREFIX, PROOFS):
+    chunked = manifest["format"] == FORMAT_V2
+    for required in (PREFIX, PROOFS) if chunked else (ENTRIES, PREFIX, PROOFS):
         if required not in files:
             raise _Fail(f"manifest.json does not list {required}")
+    entries = {name for _, name in bundle.entry_chunks()} if chunked else {ENTRIES}
+    if chunked and (not entries or ENTRIES in bundle.names):
+        raise _Fail("a format 2 bundle holds its entries in entries/<seq>.jsonl chunks")
     present = set(bundle.names) - {MANIFEST}
     if present != set(files):
         extra, missing = sorted(present - set(files)), sorted(set(files) - present)
         raise _Fail(f"manifest does not match the bundle (unlisted {extra}, missing {missing})")
     for name in sorted(files):
-        if name != ENTRIES and bundle.sha256(name) != files[name]:
+        # Entries are hashed while they are read (_entry_roots).
+        if name not in entries and bundle.sha256(name) != files[name]:
             raise _Fail(f"{name} does not match its SHA-256 in manifest.json")
     return manifest
 
@@ -244,12 +261,11 @@ def _load_proofs(bundle: Bundle) -> dict[int, tuple[int, list[bytes]]]:
 
 
 def _scan_entries(
-    bundle: Bundle,
+    lines: Iterable[bytes],
     frontier: Frontier,
     prev_hex: str,
     final_size: int,
     wanted: set[int],
-    digest: Any,
 ) -> dict[int, bytes]:
     """Check every line and return the recomputed Merkle root at each size in ``wanted``."""
     roots: dict[int, bytes] = {}
@@ -262,7 +278,6 @@ def _scan_entries(
     pending: int | None = None  # seq whose prev broke; the next line says which entry changed
     last_line = b""
     last_prev = ""
-    lines = bundle.entry_lines(digest)
     try:
         for line in lines:
             if seq >= final_size:
@@ -308,7 +323,7 @@ def _scan_entries(
     except BundleError as exc:
         raise _Fail(str(exc), seq - 1) from exc
     except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
-        raise _Fail(f"entries.jsonl is corrupt in the zip ({exc})", seq) from exc
+        raise _Fail(f"the entries are corrupt in the zip ({exc})", seq) from exc
     if pending is not None:
         raise _Fail(
             f"seq {pending - 1} or the prev of seq {pending} was altered (the chain breaks there)",
@@ -334,12 +349,17 @@ def _first_root_mismatch(
 
 
 def verify_bundle(
-    path: str | Path | IO[bytes], verifier_key_text: str, since_text: str | None = None
+    path: str | Path | IO[bytes],
+    verifier_key_text: str,
+    since_text: str | None = None,
+    *,
+    processes: int | None = None,
 ) -> Report:
     """Verify the bundle at ``path`` against the trusted key and optional older checkpoint.
 
     Raise ValueError for a malformed key or ``since_text``, and OSError or
     ``zipfile.BadZipFile`` when the bundle cannot be opened; report everything else.
+    ``processes``: how many processes check a format 2 bundle's chunks (default: one a CPU).
     """
     verifier = parse_verifier_key(verifier_key_text)
     if verifier.alg != ALG_ED25519:
@@ -350,7 +370,7 @@ def verify_bundle(
     report = Report(ok=False)
     with Bundle(path) as bundle:
         try:
-            _verify(bundle, verifier, since_text, report)
+            _verify(bundle, verifier, since_text, report, _Source(path, processes))
         except _Fail as failure:
             report.reason, report.first_bad_seq = failure.reason, failure.seq
             return report
@@ -361,7 +381,9 @@ def verify_bundle(
     return report
 
 
-def _verify(bundle: Bundle, verifier: Verifier, since_text: str | None, report: Report) -> None:
+def _verify(
+    bundle: Bundle, verifier: Verifier, since_text: str | None, report: Report, source: _Source
+) -> None:
     manifest = _check_manifest(bundle)
     origin = manifest["origin"]
     frontier, prev = _load_prefix(bundle)
@@ -386,13 +408,13 @@ def _verify(bundle: Bundle, verifier: Verifier, since_text: str | None, report: 
     if old is not None and old.size >= from_seq:
         wanted.add(old.size)
 
-    digest = hashlib.sha256()
-    roots = _scan_entries(bundle, frontier, prev, final.size, wanted, digest)
+    roots, digests = _entry_roots(bundle, source, manifest, frontier, prev, final.size, wanted)
     report.entries = final.size - from_seq
     report.from_seq, report.to_seq = from_seq, final.size - 1
     _first_root_mismatch(checkpoints, roots, from_seq)
-    if digest.hexdigest() != manifest["files"][ENTRIES]:
-        raise _Fail("entries.jsonl does not match its SHA-256 in manifest.json")
+    for name, digest in digests.items():
+        if digest != manifest["files"][name]:
+            raise _Fail(f"{name} does not match its SHA-256 in manifest.json")
     if manifest["to_seq"] != final.size - 1:
         raise _Fail("manifest.json to_seq does not match the final checkpoint")
     for size, (new_size, _) in proofs.items():
@@ -414,6 +436,217 @@ def _verify(bundle: Bundle, verifier: Verifier, since_text: str | None, report: 
             f"{old.size} to size {final.size}"
         )
     report.consistent_with = old.size
+
+
+# --- reading the entries: format 1 in one stream, format 2 in chunks across processes -------
+
+
+@dataclass(frozen=True)
+class _Source:
+    path: str | Path | IO[bytes]
+    processes: int | None
+
+
+def _entry_roots(
+    bundle: Bundle,
+    source: _Source,
+    manifest: dict[str, Any],
+    frontier: Frontier,
+    prev_hex: str,
+    final_size: int,
+    wanted: set[int],
+) -> tuple[dict[int, bytes], dict[str, str]]:
+    """Check every entry; return the Merkle roots at the ``wanted`` sizes and the SHA-256 of
+    each entries file read (compared with the manifest after the roots)."""
+    if manifest["format"] != FORMAT_V2:
+        digest = hashlib.sha256()
+        lines = bundle.entry_lines(digest)
+        roots = _scan_entries(lines, frontier, prev_hex, final_size, wanted)
+        return roots, {ENTRIES: digest.hexdigest()}
+    chunks = bundle.entry_chunks()
+    if isinstance(source.path, str | os.PathLike):
+        found = _parallel_roots(source, chunks, manifest, frontier, prev_hex, final_size, wanted)
+        if found is not None:
+            return found
+    # One stream, in order: what format 1 does, and what names the first bad seq of a bundle
+    # whose chunks did not all check (the chunk checks only say whether everything holds).
+    digests: dict[str, str] = {}
+
+    def lines() -> Iterator[bytes]:
+        for _, name in chunks:
+            digest = hashlib.sha256()
+            yield from bundle.entry_lines(digest, name)
+            digests[name] = digest.hexdigest()
+
+    roots = _scan_entries(lines(), frontier.copy(), prev_hex, final_size, wanted)
+    return roots, digests
+
+
+# One line in the chunk check (`_chunk_rows`): the fast path's envelope around a `data` object
+# whose keys are ASCII names and whose values are strings, integers, true, false, null or flat
+# arrays of those: everything it accepts, `parse_canonical` and `entry_problem` accept, once the
+# data keys are known to be strictly increasing (checked after, `_data_keys_increase`). `(?m)^`
+# and the final newline make each match exactly one line. Other lines take `_fast_entry` or
+# the complete check, one at a time.
+_KEY = r'"[A-Za-z0-9_.\-]+"'
+_SCALAR = rf"(?:{_STR}|null|true|false|0|-?[1-9][0-9]{{0,14}})"
+_VALUE = rf"(?:{_SCALAR}|\[(?:{_SCALAR}(?:,{_SCALAR})*)?\])"
+_CHUNK_LINE = re.compile(
+    rf"(?m)^{_FAST_HEAD.pattern}(\{{(?:{_KEY}:{_VALUE}(?:,{_KEY}:{_VALUE})*)?\}})"
+    rf"{_FAST_TAIL.pattern}\n"
+)
+# A key of those data objects with the character before it ("{" starts an object). In canonical
+# JSON a quote inside a string is escaped, so `{"name":` or `,"name":` is always a key (and a
+# spurious match could only make the order check stricter).
+_DATA_KEY = re.compile(r'([{,])"([A-Za-z0-9_.\-]+)":')
+
+
+def _data_keys_increase(datas: list[str]) -> bool:
+    last = ""
+    for before, key in _DATA_KEY.findall("".join(datas)):
+        if before == "{":
+            last = key
+        elif key <= last:  # ASCII: code point order is RFC 8785's UTF-16 order
+            return False
+        else:
+            last = key
+    return True
+
+
+def _chunk_rows(data: bytes, lines: list[bytes]) -> tuple[list[str], list[str]] | None:
+    """Return the prev and seq (as text) of every line, or None if a line is not a valid leaf."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    rows = _CHUNK_LINE.findall(text)
+    if len(rows) == len(lines) and _data_keys_increase([row[0] for row in rows]):
+        return [row[1] for row in rows], [row[2] for row in rows]
+    prevs, seqs = [], []
+    for line in lines:
+        fast = _fast_entry(line)
+        if fast is None:
+            try:
+                entry = parse_canonical(line)
+            except ValueError:
+                return None
+            if entry_problem(entry):
+                return None
+            fast = entry["seq"], entry["prev"]
+        seqs.append(str(fast[0]))
+        prevs.append(fast[1])
+    return prevs, seqs
+
+
+def _check_chunk(job: tuple) -> tuple | None:
+    """Check one chunk in a worker process; None means "read the bundle in order to say why".
+
+    ``job``: (bundle path, member name, first seq, offsets of wanted sizes, start frontier or
+    None). Without a start frontier the chunk starts at a multiple of its power-of-two length,
+    so its subtrees are returned as they are and the parent appends them to its frontier.
+    """
+    path, name, first, offsets, start = job
+    try:
+        with Bundle(path) as bundle:
+            data = bundle.read_chunk(name)
+    except (OSError, BundleError, zipfile.BadZipFile, zlib.error, EOFError):
+        return None
+    if not data.endswith(b"\n"):
+        return None
+    lines = data[:-1].split(b"\n")
+    rows = _chunk_rows(data, lines)
+    if rows is None:
+        return None
+    prevs, seqs = rows
+    if seqs != list(map(str, range(first, first + len(lines)))):
+        return None
+    sha256 = hashlib.sha256
+    hashes = [sha256(b"\x00" + line).digest() for line in lines]
+    hexes = [h.hex() for h in hashes]
+    if prevs[1:] != hexes[:-1]:
+        return None
+    if start is None:
+        levels = subtree_levels(hashes)
+        at = {offset: subtrees_at(levels, offset) for offset in offsets}
+        end = subtrees_at(levels, len(hashes))
+    else:
+        frontier, at, wanted = Frontier(*start), {}, set(offsets)
+        for offset, leaf in enumerate(hashes, 1):
+            frontier.append(leaf)
+            if offset in wanted:
+                at[offset] = frontier.subtrees()
+        end = frontier.subtrees()
+    return len(lines), prevs[0], hexes[-1], sha256(data).hexdigest(), end, at
+
+
+def _parallel_roots(
+    source: _Source,
+    chunks: list[tuple[int, str]],
+    manifest: dict[str, Any],
+    frontier: Frontier,
+    prev_hex: str,
+    final_size: int,
+    wanted: set[int],
+) -> tuple[dict[int, bytes], dict[str, str]] | None:
+    """Check the chunks in worker processes; return what ``_entry_roots`` does, or None when
+    anything is off (then the bundle is read in order, which finds and names the problem)."""
+    span = manifest["chunk_leaves"]
+    from_seq = frontier.size
+    bounds = [first for first, _ in chunks[1:]] + [final_size]
+    if not chunks or chunks[0][0] != from_seq:
+        return None
+    jobs = []
+    for (first, name), end in zip(chunks, bounds, strict=True):
+        aligned = first % span == 0
+        if end <= first or end > (first // span + 1) * span or not (aligned or first == from_seq):
+            return None
+        offsets = sorted(size - first for size in wanted if first < size <= end)
+        start = None if aligned else (frontier.size, frontier.hashes)
+        jobs.append((os.fspath(source.path), name, first, offsets, start))
+    results = _run(_check_chunk, jobs, source.processes)
+    current = frontier.copy()
+    roots = {from_seq: current.root()} if from_seq in wanted else {}
+    digests = {}
+    expected = from_seq
+    for (_, name, first, _, start), result in zip(jobs, results, strict=True):
+        if result is None:
+            return None
+        count, first_prev, last_hex, digest, end, at = result
+        if first != expected or first_prev != prev_hex:
+            return None
+        if start is not None:
+            for offset, subtrees in at.items():
+                size = first + offset
+                roots[size] = Frontier(size, [h for _, h in subtrees]).root()
+            current = Frontier(first + count, [h for _, h in end])
+        else:
+            for offset, subtrees in at.items():
+                partial = current.copy()
+                for height, node in subtrees:
+                    partial.append_subtree(height, node)
+                roots[first + offset] = partial.root()
+            for height, node in end:
+                current.append_subtree(height, node)
+        digests[name] = digest
+        expected, prev_hex = first + count, last_hex
+    if expected != final_size or set(roots) != wanted:
+        return None
+    return roots, digests
+
+
+def _run(function: Any, jobs: list[tuple], processes: int | None) -> list:
+    """Return ``[function(job) for job in jobs]``, computed by forked worker processes.
+
+    Forked, so the single-file verifier's modules (loaded from strings, not importable by
+    name) are there in the workers; where fork is missing, or in a daemonic process (a Celery
+    pool worker may not have children), in this process.
+    """
+    workers = min(len(jobs), processes or os.cpu_count() or 1)
+    forkable = "fork" in multiprocessing.get_all_start_methods()
+    if workers < 2 or not forkable or multiprocessing.current_process().daemon:
+        return [function(job) for job in jobs]
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        return pool.map(function, jobs, chunksize=1)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -240,6 +240,7 @@ def _build(export: AuditExport, path: Path) -> None:
         extra_files=bundle_files(start, end),
         created_at=format_timestamp(timezone.now()),
         verifier=verifier_source(),
+        version=2,
     )
 
 

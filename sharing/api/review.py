@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 from config.api_schema import cursor_page
 from config.errors import ValidationFailed
 from sharing.api import serializers_review as s
-from sharing.selectors.review import review_task_get, review_task_list
+from sharing.selectors.review import claim_next_queues, review_task_get, review_task_list
 from sharing.services import review as services
 
 
@@ -65,6 +65,24 @@ class ReviewTaskClaimApi(APIView):
     def post(self, request, pk: int):
         task = review_task_get(actor=request.user, pk=pk)
         task = services.review_task_claim(actor=request.user, task=task)
+        return Response(s.ReviewTaskOutput(review_task_get(actor=request.user, pk=task.pk)).data)
+
+
+class ReviewTaskClaimNextApi(APIView):
+    @extend_schema(
+        request=s.ClaimNextInput,
+        responses={200: s.ReviewTaskOutput, 204: None},
+        operation_id="review_tasks_claim_next",
+        tags=["review"],
+        summary="Claim the most urgent open task I may review (204 when none is left)",
+    )
+    def post(self, request):
+        data = s.ClaimNextInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        queues = claim_next_queues(actor=request.user, key=data.validated_data["queue"])
+        task = services.review_task_claim_next(actor=request.user, queues=queues)
+        if task is None:
+            return Response(status=204)
         return Response(s.ReviewTaskOutput(review_task_get(actor=request.user, pk=task.pk)).data)
 
 

@@ -37,6 +37,15 @@ class DecisionInput(serializers.Serializer):
     )
 
 
+class ClaimNextInput(serializers.Serializer):
+    queue = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Key of one of my queues; empty claims from every queue I review.",
+    )
+
+
 class ReassignInput(serializers.Serializer):
     assignee = serializers.CharField(help_text="Username of the new reviewer.")
 

@@ -27,6 +27,11 @@ urlpatterns = [
     ),
     # review, indicators and markings
     path("review-tasks/", review.ReviewTaskListApi.as_view(), name="api-review-tasks"),
+    path(
+        "review-tasks/claim-next/",
+        review.ReviewTaskClaimNextApi.as_view(),
+        name="api-review-tasks-claim-next",
+    ),
     path("review-tasks/<int:pk>/", review.ReviewTaskDetailApi.as_view(), name="api-review-task"),
     path(
         "review-tasks/<int:pk>/claim/",

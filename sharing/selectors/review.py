@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import BooleanField, Case, Count, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from config.errors import NotFound
+from config.errors import AccessDenied, NotFound
 from governance.permissions import can, organizations_with
 from governance.roles import Capability
 from sharing.models import ReviewQueue, ReviewTask, Stage, TaskState
@@ -24,6 +24,25 @@ def _queue_scope(actor) -> QuerySet[ReviewQueue]:
     if not orgs and not can(actor, Capability.REVIEW_FORUM):
         return ReviewQueue.objects.none()
     return ReviewQueue.objects.filter(scope)
+
+
+def reviewable_queues(*, actor, key: str | None = None) -> QuerySet[ReviewQueue]:
+    """Return the queues the actor reviews (only the one of `key` when given)."""
+    queues = _queue_scope(actor)
+    return queues.filter(key=key) if key else queues
+
+
+def claim_next_queues(*, actor, key: str = "") -> list[ReviewQueue]:
+    """Return the actor's queues to claim the next task from: the one of `key`, or all.
+
+    Someone who reviews no queue is refused; a key outside their queues is not found.
+    """
+    if not (can(actor, Capability.REVIEW_ORIGIN) or can(actor, Capability.REVIEW_FORUM)):
+        raise AccessDenied("Only reviewers claim review tasks.")
+    queues = list(reviewable_queues(actor=actor, key=key))
+    if key and not queues:
+        raise NotFound("No such review queue.")
+    return queues
 
 
 def review_queue_list(*, actor) -> QuerySet[ReviewQueue]:

@@ -18,10 +18,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from config.errors import ApplicationError
+from config.jobs import enqueue_on_commit
 from governance.models import IndicatorType, Organization
 from governance.permissions import require
 from governance.roles import Capability
@@ -95,9 +97,25 @@ def submission_create_many(
     intake.check_source(source)
     try:
         with transaction.atomic():
-            return _create_many(actor, organization, items, source)
+            results = _create_many(actor, organization, items, source)
+            _refresh_statistics_after(len(items))
+            return results
     except IntegrityError:
         return [_create_one(actor, organization, item, source) for item in items]
+
+
+# A batch this large can leave the planner statistics of the tables it fills stale (with
+# autovacuum off or not yet run, every feed page sorted the whole collection: see
+# config/planner_statistics.py); at most one refresh is queued a minute.
+STATISTICS_BATCH = 100
+STATISTICS_INTERVAL_S = 60
+
+
+def _refresh_statistics_after(count: int) -> None:
+    if count >= STATISTICS_BATCH and cache.add(
+        "sharing:planner-statistics-queued", True, STATISTICS_INTERVAL_S
+    ):
+        enqueue_on_commit("sharing.tasks.planner_statistics_refresh_task")
 
 
 def _create_one(actor, organization: Organization, item: IntakeItem, source: str) -> IntakeResult:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from audit import actions
@@ -251,42 +252,83 @@ def _task_data(task: ReviewTask, **extra) -> dict:
 # --- claiming -----------------------------------------------------------------------------
 
 
-@transaction.atomic
-def review_task_claim(*, actor, task: ReviewTask) -> ReviewTask:
-    """Claim an open task; exactly one of several concurrent claimants wins."""
-    task = ReviewTask.objects.select_related("submission__organization", "queue").get(pk=task.pk)
-    _require_eligible(actor, task)
-    # The row count of this conditional UPDATE decides the race: PostgreSQL re-checks the
-    # WHERE clause after a concurrent claimant commits, so the losers update nothing.
+def _claim_open(actor, task: ReviewTask, **extra) -> bool:
+    """Claim `task` if it is still open and audit it; return whether this actor won.
+
+    The row count of the conditional UPDATE decides the race: PostgreSQL re-checks the WHERE
+    clause after a concurrent claimant commits, and SQLite runs one writer at a time, so the
+    losers update nothing.
+    """
     won = ReviewTask.objects.filter(pk=task.pk, state=TaskState.OPEN).update(
         state=TaskState.CLAIMED, assignee=actor, claimed_at=timezone.now()
     )
     if not won:
-        raise Conflict("This task is not open: someone else holds it or it was decided.")
-    task.refresh_from_db()
+        return False
+    task.refresh_from_db(fields=["state", "assignee", "claimed_at"])
     audit_record(
         actor=actor,
         action=actions.REVIEW_TASK_CLAIMED,
         obj=task,
         organization=task.queue.organization,
-        data=_task_data(task),
+        data=_task_data(task, **extra),
     )
-    return task
+    return True
 
 
 @transaction.atomic
-def review_task_claim_next(*, actor, queue: ReviewQueue) -> ReviewTask | None:
-    """Claim the most urgent open task of `queue` the actor may review, or return None."""
+def review_task_claim(*, actor, task: ReviewTask) -> ReviewTask:
+    """Claim an open task; exactly one of several concurrent claimants wins."""
+    task = ReviewTask.objects.select_related("submission__organization", "queue").get(pk=task.pk)
+    _require_eligible(actor, task)
+    if not _claim_open(actor, task):
+        raise Conflict("This task is not open: someone else holds it or it was decided.")
+    return task
+
+
+# A candidate the actor may not review after all, or one a rival claimed first (SQLite), is
+# skipped; past this many the queue is left for the next request rather than walked whole.
+CLAIM_NEXT_ATTEMPTS = 20
+
+
+@transaction.atomic
+def review_task_claim_next(*, actor, queues: Iterable[ReviewQueue]) -> ReviewTask | None:
+    """Claim the most urgent open task of `queues` the actor may review; return None when there
+    is none (the selector `claim_next_queues` gives the actor's queues).
+
+    Concurrent reviewers never wait for each other nor get the same task: on PostgreSQL each
+    locks its one candidate row with `FOR UPDATE SKIP LOCKED`, so the others pass over it to
+    the next; SQLite ignores the lock clause, and the conditional UPDATE under its single
+    writer lock sends a loser on to the next candidate.
+    """
+    queue_ids = [queue.pk for queue in queues]
+    if not queue_ids:
+        return None
+    # Separation of duties in SQL, so the locked row is one the actor may take; review_refusal
+    # below still decides.
+    other_stage = ReviewTask.objects.filter(
+        submission_id=OuterRef("submission_id"), round=OuterRef("round")
+    ).filter(Q(decided_by=actor) | Q(state=TaskState.CLAIMED, assignee=actor))
     candidates = (
-        ReviewTask.objects.select_for_update(skip_locked=True, of=("self",))
-        .select_related("submission__organization", "queue")
-        .filter(queue=queue, state=TaskState.OPEN)
+        ReviewTask.objects.filter(queue_id__in=queue_ids, state=TaskState.OPEN)
         .exclude(submission__submitted_by=actor)
+        .exclude(Exists(other_stage))
+        .select_related("submission__organization", "queue__organization")
         .order_by("due_at", "id")
     )
-    for task in candidates[:50]:
-        if review_refusal(actor=actor, task=task) is None:
-            return review_task_claim(actor=actor, task=task)
+    skipped: list[int] = []
+    for _ in range(CLAIM_NEXT_ATTEMPTS):
+        task = (
+            candidates.exclude(pk__in=skipped)
+            .select_for_update(skip_locked=True, of=("self",))
+            .first()
+        )
+        if task is None:
+            return None
+        if review_refusal(actor=actor, task=task) is None and _claim_open(
+            actor, task, via="claim-next"
+        ):
+            return task
+        skipped.append(task.pk)
     return None
 
 

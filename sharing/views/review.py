@@ -17,6 +17,7 @@ from governance.selectors.catalog import indicator_type_list
 from sharing.models import Decision, TaskState
 from sharing.selectors.indicators import recall_list
 from sharing.selectors.review import (
+    claim_next_queues,
     review_history,
     review_queue_list,
     review_task_get,
@@ -149,6 +150,20 @@ def claim(request, pk: int):
     return redirect("review-task", pk=pk)
 
 
+def claim_next(request):
+    try:
+        queues = claim_next_queues(actor=request.user, key=request.POST.get("queue", ""))
+        task = services.review_task_claim_next(actor=request.user, queues=queues)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("review-queue")
+    if task is None:
+        messages.info(request, "No open task is left that you may review.")
+        return redirect("review-queue")
+    messages.success(request, "Task claimed: the most urgent open task you may review.")
+    return redirect("review-task", pk=task.pk)
+
+
 def release(request, pk: int):
     failed = _act(request, pk, lambda t: services.review_task_release(actor=request.user, task=t))
     if failed:
@@ -231,6 +246,7 @@ _reviewer = page(allow=_is_reviewer, refusal="Only reviewers see review queues."
 queue = _reviewer(queue)
 task_detail = _reviewer(task_detail)
 claim = require_POST(_reviewer(claim))
+claim_next = require_POST(_reviewer(claim_next))
 release = require_POST(_reviewer(release))
 decide = require_POST(_reviewer(decide))
 reassign = require_POST(_reviewer(reassign))

@@ -67,7 +67,7 @@ def checkpoint(leaves: list[bytes], size: int, private_key) -> str:
 
 
 def build(path: Path, leaves: list[bytes], private_key, *, from_seq: int = 0, sizes=None,
-          proof_from=(), extra_files=None) -> Path:  # fmt: skip
+          proof_from=(), extra_files=None, **format_options) -> Path:  # fmt: skip
     hashes = [leaf_hash(x) for x in leaves]
     frontier = Frontier()
     for h in hashes[:from_seq]:
@@ -89,6 +89,7 @@ def build(path: Path, leaves: list[bytes], private_key, *, from_seq: int = 0, si
         proofs=proofs,
         extra_files=extra_files or {},
         created_at="2025-03-02T00:00:00.000000Z",
+        **format_options,
     )
     return path
 
@@ -148,9 +149,7 @@ def _edit_prev(line: bytes) -> bytes:
     return line[:i] + (b"e" if line[i : i + 1] == b"f" else b"f") + line[i + 1 :]
 
 
-@pytest.mark.parametrize(
-    ("name", "transform", "bad_seq"),
-    [
+_LEAF_EDITS = [
         ("edit a byte", lambda ls: [*ls[:57], _edit_byte(ls[57]), *ls[58:]], 57),
         ("edit a prev digit", lambda ls: [*ls[:57], _edit_prev(ls[57]), *ls[58:]], 57),
         ("break the JSON", lambda ls: [*ls[:57], ls[57][:-1], *ls[58:]], 57),
@@ -160,8 +159,10 @@ def _edit_prev(line: bytes) -> bytes:
         ("insert junk", lambda ls: [*ls[:57], b'{"x":1}', *ls[57:]], 57),
         ("truncate the tail", lambda ls: ls[:180], 180),
         ("append past the checkpoint", lambda ls: [*ls, ls[-1]], N),
-    ],
-)  # fmt: skip
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "transform", "bad_seq"), _LEAF_EDITS)
 def test_tampered_entries_fail_at_the_right_seq(tmp_path, bundle, key, name, transform, bad_seq):
     report = verify_bundle(rewrite(bundle, tmp_path / "t.zip", entries=transform), key[1])
     assert not report.ok and report.first_bad_seq == bad_seq, report.summary()

@@ -204,6 +204,7 @@ MATRIX: list[Entry] = [
     P("watchlist-remove",                "POST", "302  404  302+ 404  404  404  404  404", _pk("watch_term")),
     # Review: origin stage by the submitting org's legal reviewers; forum stage by counsel.
     P("review-queue",                    "GET",  "302  403  403  200  200  403  403  403"),
+    P("review-claim-next",               "POST", "302  403  403  302+ 302  403  403  403"),
     P("review-task",                     "GET",  "302  403  403  200  404  403  403  403", _pk("origin_task")),
     P("review-task-claim",               "POST", "302  403  403  302+ 404  403  403  403", _pk("origin_task")),
     P("review-task-release",             "POST", "302  403  403  302+ 404  403  403  403", _pk("claimed_task")),
@@ -292,6 +293,7 @@ MATRIX: list[Entry] = [
     A("api-submission-withdraw",         "POST", "401  200+ 200+ 403  404  404  404  404", _pk("submission"),
       body=lambda w: REASON),
     A("api-review-tasks",                "GET",  "401  200  200  200  200  200  200  200"),
+    A("api-review-tasks-claim-next",     "POST", "401  403  403  200+ 204  403  403  403"),
     A("api-review-task",                 "GET",  "401  404  404  200  404  404  404  404", _pk("origin_task")),
     A("api-review-task-claim",           "POST", "401  404  404  200+ 404  404  404  404", _pk("origin_task")),
     A("api-review-task-release",         "POST", "401  404  404  200+ 404  404  404  404", _pk("claimed_task")),

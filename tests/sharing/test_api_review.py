@@ -208,3 +208,34 @@ def test_dashboard_inbox_lists_the_reviewers_tasks_by_due_date(
     client.force_login(users["other_legal"])
     inbox = client.get(reverse("dashboard")).content.decode().split('data-testid="inbox"')[1]
     assert "review/tasks" not in inbox.split("</section>")[0]
+
+
+def test_claim_next_api_claims_then_answers_204_and_refuses_non_reviewers(
+    two_org_policy, make_submission, users
+):
+    submission = make_submission()
+    api = _api(users["legal_reviewer"])
+    claimed = api.post("/api/v1/review-tasks/claim-next/", {"queue": "origin-acme"}, format="json")
+    assert claimed.status_code == 200
+    body = claimed.json()
+    assert body["submission_id"] == str(submission.pk)
+    assert body["state"] == "claimed" and body["assignee"] == "acme-legal"
+    assert api.post("/api/v1/review-tasks/claim-next/").status_code == 204
+    unknown = api.post("/api/v1/review-tasks/claim-next/", {"queue": "origin-globex"})
+    assert unknown.status_code == 404
+    assert _api(users["analyst"]).post("/api/v1/review-tasks/claim-next/").status_code == 403
+    assert AuditEvent.objects.filter(action="review.task_claimed").count() == 1
+
+
+def test_claim_next_button_opens_the_claimed_task(two_org_policy, make_submission, users, client):
+    submission = make_submission()
+    client.force_login(users["legal_reviewer"])
+    page = client.get(reverse("review-queue")).content.decode()
+    assert 'data-testid="claim-next"' in page and reverse("review-claim-next") in page
+    task = submission.review_tasks.get(stage="origin")
+    response = client.post(reverse("review-claim-next"), {"queue": "origin-acme"})
+    assert response.status_code == 302 and response.url == reverse("review-task", args=[task.pk])
+    task.refresh_from_db()
+    assert task.state == "claimed" and task.assignee == users["legal_reviewer"]
+    again = client.post(reverse("review-claim-next"), follow=True).content.decode()
+    assert "No open task is left that you may review." in again

@@ -11,6 +11,7 @@ from governance.core.canonical import canonical_sha256
 from governance.services.accounts import membership_create
 from sharing.core import lifecycle
 from sharing.models import Decision, SharedIndicator, TaskState
+from sharing.selectors.review import claim_next_queues
 from sharing.services.intake import submission_resubmit
 from sharing.services.review import (
     review_task_claim,
@@ -25,6 +26,10 @@ from tests.sharing.fixtures import ACCOUNT_CLUSTER
 
 def _task(submission, stage):
     return submission.review_tasks.get(stage=stage, round=submission.review_round)
+
+
+def _claim_next(user):
+    return review_task_claim_next(actor=user, queues=claim_next_queues(actor=user))
 
 
 def _approve(user, task, **kwargs):
@@ -205,7 +210,7 @@ def test_release_and_reassign(two_org_policy, make_submission, users, acme_legal
     review_task_claim(actor=users["legal_reviewer"], task=origin)
     released = review_task_release(actor=users["legal_reviewer"], task=origin)
     assert released.state == TaskState.OPEN and released.assignee is None
-    claimed = review_task_claim_next(actor=acme_legal2, queue=origin.queue)
+    claimed = review_task_claim_next(actor=acme_legal2, queues=[origin.queue])
     assert claimed.pk == origin.pk and claimed.assignee == acme_legal2
     with pytest.raises(AccessDenied):
         review_task_reassign(actor=acme_legal2, task=origin, assignee=users["legal_reviewer"])
@@ -216,7 +221,7 @@ def test_release_and_reassign(two_org_policy, make_submission, users, acme_legal
     )
     assert moved.assignee == users["legal_reviewer"]
     assert AuditEvent.objects.filter(action="review.task_reassigned").count() == 1
-    assert review_task_claim_next(actor=acme_legal2, queue=origin.queue) is None
+    assert review_task_claim_next(actor=acme_legal2, queues=[origin.queue]) is None
 
 
 def test_submitter_is_emailed_the_decision(
@@ -231,3 +236,51 @@ def test_submitter_is_emailed_the_decision(
         )
     assert [m.to for m in mailoutbox] == [[users["analyst"].email]]
     assert "rejected" in mailoutbox[0].body and "Not technical." in mailoutbox[0].body
+
+
+def test_claim_next_takes_the_most_urgent_open_task_then_none(
+    two_org_policy, make_submission, users
+):
+    first, second = make_submission(), make_submission()
+    reviewer = users["legal_reviewer"]
+    claimed = _claim_next(reviewer)
+    assert claimed.pk == _task(first, "origin").pk
+    assert claimed.state == TaskState.CLAIMED and claimed.assignee == reviewer
+    event = AuditEvent.objects.get(action="review.task_claimed")
+    assert event.data["task_id"] == claimed.pk and event.data["via"] == "claim-next"
+    assert _claim_next(reviewer).pk == _task(second, "origin").pk
+    assert _claim_next(reviewer) is None
+    assert AuditEvent.objects.filter(action="review.task_claimed").count() == 2
+
+
+def test_claim_next_gives_counsel_only_forum_tasks_never_their_own_stage_twice(
+    two_org_policy, make_submission, users
+):
+    submission = make_submission()
+    assert _claim_next(users["counsel"]) is None  # forum stage still waits
+    _approve(users["legal_reviewer"], _task(submission, "origin"))
+    assert _claim_next(users["legal_reviewer"]) is None
+    assert _claim_next(users["counsel"]).pk == _task(submission, "forum").pk
+
+
+def test_claim_next_moves_on_when_a_rival_claims_its_candidate_first(
+    two_org_policy, make_submission, users, acme_legal2, monkeypatch
+):
+    # SQLite takes no row lock: a rival may claim the candidate between the read and the
+    # conditional UPDATE; the loser must take the next task, not fail or double-claim.
+    from sharing.services import review as service
+
+    first, second = make_submission(), make_submission()
+    real = service._claim_open
+
+    def rival_first(actor, task, **extra):
+        if task.pk == _task(first, "origin").pk:
+            assert real(acme_legal2, task)
+        return real(actor, task, **extra)
+
+    monkeypatch.setattr(service, "_claim_open", rival_first)
+    claimed = _claim_next(users["legal_reviewer"])
+    assert claimed.pk == _task(second, "origin").pk
+    assert claimed.assignee == users["legal_reviewer"]
+    assert _task(first, "origin").assignee == acme_legal2
+    assert AuditEvent.objects.filter(action="review.task_claimed").count() == 2

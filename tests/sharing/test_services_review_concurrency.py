@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from audit.models import AuditEvent
 from sharing.models import Decision, ReviewTask, TaskState
-from sharing.services.review import review_task_claim, review_task_decide
+from sharing.selectors.review import claim_next_queues
+from sharing.services.review import review_task_claim, review_task_claim_next, review_task_decide
 from tests.concurrency import race
 from tests.factories import member_user
 
@@ -44,3 +46,25 @@ def test_two_concurrent_decisions_record_one(two_org_policy, make_submission, us
     task.refresh_from_db()
     assert task.state == TaskState.DECIDED
     assert ReviewTask.objects.filter(submission=submission, state=TaskState.DECIDED).count() == 1
+
+
+def test_sixteen_reviewers_claiming_next_never_get_the_same_task(
+    two_org_policy, make_submission, orgs
+):
+    submissions = [make_submission() for _ in range(10)]
+    reviewers = [member_user(f"acme-legal-{i}", orgs["acme"], "legal_reviewer") for i in range(16)]
+    results, losses = race(
+        [
+            lambda r=r: review_task_claim_next(actor=r, queues=claim_next_queues(actor=r))
+            for r in reviewers
+        ]
+    )
+    assert not losses
+    claimed = [task for task in results if task is not None]
+    assert len(claimed) == 10 and results.count(None) == 6
+    assert len({task.pk for task in claimed}) == 10
+    tasks = ReviewTask.objects.filter(submission__in=submissions, stage="origin")
+    assert all(task.state == TaskState.CLAIMED for task in tasks)
+    assert {task.assignee_id for task in tasks} == {task.assignee_id for task in claimed}
+    events = AuditEvent.objects.filter(action="review.task_claimed")
+    assert sorted(e.data["task_id"] for e in events) == sorted(task.pk for task in claimed)
