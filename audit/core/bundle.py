@@ -369,6 +369,14 @@ class Bundle:
                 found.append((int(match.group(1)), name))
         return sorted(found)
 
+    def all_entry_lines(self) -> Iterator[bytes]:
+        """Yield every entry line in seq order, from ``entries.jsonl`` or the format-2 chunks."""
+        if self.manifest()["format"] == FORMAT_V2:
+            for _, name in self.entry_chunks():
+                yield from self.entry_lines(name=name)
+        else:
+            yield from self.entry_lines()
+
     def entry_lines(self, digest: Any = None, name: str = ENTRIES) -> Iterator[bytes]:
         """Yield each line of an entries file without its newline, feeding ``digest`` the bytes.
 

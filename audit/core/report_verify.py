@@ -99,7 +99,7 @@ def check_against_bundle(document: dict[str, Any], bundle_path: str | Path) -> N
         try:
             if bundle.manifest()["from_seq"] != 0:
                 raise ReportError("recomputing a report needs an export from seq 0")
-            for line in bundle.entry_lines():
+            for line in bundle.all_entry_lines():
                 if frontier.size == size:
                     break
                 frontier.append(leaf_hash(line))
