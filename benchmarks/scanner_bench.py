@@ -3,13 +3,15 @@
 Notes are built the way analysts write them: 3 to 8 lines of the training corpus in one language
 (English, French or German, in the corpus's proportions) joined into one text, about one line in
 six a sensitive statement, the rest threat-intelligence prose (counts, dates, durations,
-illicit-market prices). Half the notes
+illicit-market prices); half the notes also carry a line of fresh observables (a random IP,
+domain, SHA-256 and account handles), so the measured text holds tokens that neither the
+model's vocabulary nor the memo has seen. Half the notes
 warm the per-token memo a long-running process builds up; the figure is measured on the other
 half (the target is checked on this one). Beside it: every token already seen (steady
 state), a fresh process's memo (cold: only the model's vocabulary), an empty memo without the
-vocabulary (every token unseen), and clean notes alone. The notes are made of training lines,
-whose tokens are all in the model's precomputed vocabulary: the unseen figure bounds what text
-of new words costs.
+vocabulary (every token unseen), and clean notes alone. Apart from the observables, the notes
+are made of training lines, whose tokens are in the model's precomputed vocabulary: the unseen
+figure bounds what text made only of new words costs.
 One thread, CPU time (so other load on the machine does not count); the best of
 BENCH_SCANNER_ROUNDS rounds.
 

@@ -4,10 +4,11 @@ Pure module (no Django, no NumPy or scikit-learn). Each sentence is read through
 evasion-resistant detection form (NFKC, format characters such as zero-width spaces removed,
 full-width digits and signs and look-alike letters folded, case-folded, look-alike digits inside
 words read as letters) and scored by a linear classifier trained on a labelled corpus
-(scripts/train_scanner.py; weights in sharing/core/scanner_model.json): character n-grams of each
-token's word class (numbers, number words, currencies, percent words and months are classes) and
-the signals of a small grammar — who speaks (the member, or an attacker and the illicit market)
-and what is said (a quantity, an amount, a change, a plan, a date, joint action). A sentence
+(scripts/train_scanner.py; weights in sharing/core/scanner_model.json): character n-grams and stems
+of each token's word class (numbers however grouped, number words, currencies, percent words and
+months are classes) and the signals of a small grammar — who speaks (the member, or an attacker
+and the illicit market) and what is said (a quantity, an amount, a change, a plan, a date, joint
+action). A sentence
 above the threshold is one finding spanning that sentence of the ORIGINAL text, with a category
 and an explanation a reviewer can read. docs/scanner.md gives the design, corpora and figures.
 
