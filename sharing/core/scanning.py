@@ -8,9 +8,9 @@ words read as letters) and scored by a linear classifier trained on a labelled c
 of each token's word class (numbers however grouped, number words, currencies, percent words and
 months are classes) and the signals of a small grammar — who speaks (the member, or an attacker
 and the illicit market) and what is said (a quantity, an amount, a change, a plan, a date, joint
-action). A sentence
-above the threshold is one finding spanning that sentence of the ORIGINAL text, with a category
-and an explanation a reviewer can read. docs/scanner.md gives the design, corpora and figures.
+action). A sentence above the threshold is one finding spanning that sentence of the ORIGINAL
+text, with a category and an explanation a reviewer can read. docs/scanner.md gives the design,
+corpora and figures.
 
 Decision: an attacker's or reseller's own prices ("the reseller charges $5 for a key") describe
 the illicit market, not a member's business, and are not flagged; the same figure said of a
@@ -481,7 +481,7 @@ def _detection_form(text: str) -> tuple[str, list[tuple[int, int]] | None]:
 
 # One number reads as one token, however it is written: a separator between digit groups
 # ("1,000,000", "1.5", "1'000") reads as a digit, and the "a" of "a million" is blanked, so
-# "a million", "1,000,000" and "1m" all read as one "0". Both keep the length. (Each pattern
+# "a million" and "1,000,000" both read as one "0". Both keep the length. (Each pattern
 # starts with a character class, which the regular-expression engine scans for in C.)
 _DIGIT_TABLE = bytes.maketrans(b"123456789;!?", b"000000000\n\n\n")
 _GROUP_SEPARATOR_RE = re.compile(rb"[,.'](?<=0.)(?=0)")
@@ -555,6 +555,7 @@ def canonical(token: str) -> str:
 _SIGNAL_WORDS = {
     "subject": "we our us ours ourselves my i company company's management board leadership"
     " nous notre nos wir unser unsere unserer unseren unserem unseres uns",
+    # ("c0" is "C2": digits read as 0 before the lexicon sees a token.)
     "attacker": "attacker attackers actor actors threat adversary adversaries operator operators"
     " reseller resellers resold resell reselling scraper scrapers scraping campaign campaigns"
     " botnet botnets bot bots fraudster fraudsters abuser abusers proxy proxies farm farms"
