@@ -3,13 +3,15 @@
 Notes are built the way analysts write them: 3 to 8 lines of the training corpus in one language
 (English, French or German, in the corpus's proportions) joined into one text, about one line in
 six a sensitive statement, the rest threat-intelligence prose (counts, dates, durations,
-illicit-market prices). Half the notes
+illicit-market prices); half the notes also carry a line of fresh observables (a random IP,
+domain, SHA-256 and account handles), so the measured text holds tokens that neither the
+model's vocabulary nor the memo has seen. Half the notes
 warm the per-token memo a long-running process builds up; the figure is measured on the other
 half (the target is checked on this one). Beside it: every token already seen (steady
 state), a fresh process's memo (cold: only the model's vocabulary), an empty memo without the
-vocabulary (every token unseen), and clean notes alone. The notes are made of training lines,
-whose tokens are all in the model's precomputed vocabulary: the unseen figure bounds what text
-of new words costs.
+vocabulary (every token unseen), and clean notes alone. Apart from the observables, the notes
+are made of training lines, whose tokens are in the model's precomputed vocabulary: the unseen
+figure bounds what text made only of new words costs.
 One thread, CPU time (so other load on the machine does not count); the best of
 BENCH_SCANNER_ROUNDS rounds.
 
@@ -33,9 +35,37 @@ ROUNDS = int(os.environ.get("BENCH_SCANNER_ROUNDS", "5"))
 SEED = 15
 
 
-def notes(count: int = NOTES, sensitive_share: float = 1 / 6) -> list[str]:
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+_OBSERVABLE_LINES = (
+    "Indicators: {ip}, {domain} and sha256 {sha}.",
+    "Seen from {ip} with the handle {handle}; the payload called {domain}.",
+    "Les comptes {handle} et {handle2} utilisaient {domain}.",
+    "Die Konten {handle} und {handle2} nutzten {ip}.",
+)
+
+
+def _observables(rng: random.Random) -> str:
+    """Return one line of fresh observables (IP, domain, hash, handles): new tokens."""
+
+    def word(n: int) -> str:
+        return "".join(rng.choice(_LETTERS) for _ in range(n))
+
+    return rng.choice(_OBSERVABLE_LINES).format(
+        ip=".".join(str(rng.randint(1, 254)) for _ in range(4)),
+        domain=f"{word(rng.randint(4, 9))}-{word(rng.randint(3, 6))}."
+        + rng.choice(("xyz", "top", "ru")),
+        sha="".join(rng.choice("0123456789abcdef") for _ in range(64)),
+        handle=f"{word(rng.randint(3, 6))}_{rng.randint(10, 9999)}",
+        handle2=word(rng.randint(5, 10)),
+    )
+
+
+def notes(
+    count: int = NOTES, sensitive_share: float = 1 / 6, observables_share: float = 0.5
+) -> list[str]:
     """Return `count` realistic notes (deterministic), `sensitive_share` of their lines
-    sensitive."""
+    sensitive; `observables_share` of them also carry one line of fresh observables (IPs,
+    domains, hashes, account handles), whose tokens are new to the model and to the memo."""
     with open(CORPUS, encoding="utf-8") as handle:
         records = [json.loads(line) for line in handle if line.strip()]
     by_lang: dict[str, tuple[list[str], list[str]]] = {}
@@ -53,6 +83,8 @@ def notes(count: int = NOTES, sensitive_share: float = 1 / 6) -> list[str]:
             rng.choice(sensitive) if rng.random() < sensitive_share else rng.choice(clean)
             for _ in range(rng.randint(3, 8))
         ]
+        if rng.random() < observables_share:
+            lines.insert(rng.randrange(len(lines) + 1), _observables(rng))
         out.append(rng.choice((" ", "\n")).join(lines))
     return out
 
@@ -60,15 +92,7 @@ def notes(count: int = NOTES, sensitive_share: float = 1 / 6) -> list[str]:
 def _clear_memo(seed: bool = True) -> None:
     """Empty the memos as a fresh process has them: seeded with the model's vocabulary (the
     training lines' tokens), or, with seed=False, not even that (every token unseen)."""
-    for memo in (
-        scanning._TOKEN_WEIGHT,
-        scanning._TOKEN_CATEGORY,
-        scanning._TOKEN_SIGNALS,
-        scanning._SIGNALS_WEIGHT,
-    ):
-        memo.clear()
-    if seed:
-        scanning._seed_memos()
+    scanning.clear_memos(seed)
 
 
 def _unseen(texts: list[str]) -> float:

@@ -4,12 +4,13 @@ Pure module (no Django, no NumPy or scikit-learn). Each sentence is read through
 evasion-resistant detection form (NFKC, format characters such as zero-width spaces removed,
 full-width digits and signs and look-alike letters folded, case-folded, look-alike digits inside
 words read as letters) and scored by a linear classifier trained on a labelled corpus
-(scripts/train_scanner.py; weights in sharing/core/scanner_model.json): character n-grams of each
-token's word class (numbers, number words, currencies, percent words and months are classes) and
-the signals of a small grammar — who speaks (the member, or an attacker and the illicit market)
-and what is said (a quantity, an amount, a change, a plan, a date, joint action). A sentence
-above the threshold is one finding spanning that sentence of the ORIGINAL text, with a category
-and an explanation a reviewer can read. docs/scanner.md gives the design, corpora and figures.
+(scripts/train_scanner.py; weights in sharing/core/scanner_model.json): character n-grams and stems
+of each token's word class (numbers however grouped, number words, currencies, percent words and
+months are classes) and the signals of a small grammar — who speaks (the member, or an attacker
+and the illicit market) and what is said (a quantity, an amount, a change, a plan, a date, joint
+action). A sentence above the threshold is one finding spanning that sentence of the ORIGINAL
+text, with a category and an explanation a reviewer can read. docs/scanner.md gives the design,
+corpora and figures.
 
 Decision: an attacker's or reseller's own prices ("the reseller charges $5 for a key") describe
 the illicit market, not a member's business, and are not flagged; the same figure said of a
@@ -28,13 +29,14 @@ import hmac
 import json
 import math
 import re
+import struct
 import sys
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import reduce
 from itertools import accumulate, compress, count, repeat
-from operator import add, and_, eq, gt, or_, truediv
+from operator import add, and_, eq, gt, itemgetter, mul, or_, rshift, sub, truediv
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -406,11 +408,6 @@ _PUNCTUATION = (
 )
 _ASCII_PUNCTUATION = "".join(c for c in _PUNCTUATION if c.isascii())
 _WIDE_PUNCTUATION_RE = re.compile("[" + "".join(c for c in _PUNCTUATION if not c.isascii()) + "]")
-# A byte table: str.translate is fast on ASCII text only, bytes.translate on any UTF-8.
-_BYTE_TABLE = bytes.maketrans(
-    (_ASCII_PUNCTUATION + "123456789;!?").encode(),
-    (" " * len(_ASCII_PUNCTUATION) + "000000000\n\n\n").encode(),
-)
 
 
 def _is_simple(ch: str) -> bool:
@@ -477,7 +474,26 @@ def _detection_form(text: str) -> tuple[str, list[tuple[int, int]] | None]:
         folded = _LEET_RE.sub(_leet, folded)
     if not folded.isascii():
         folded = _WIDE_PUNCTUATION_RE.sub(" ", folded)
-    return folded.encode().translate(_BYTE_TABLE).decode(), spans
+    form = folded.encode().translate(_DIGIT_TABLE)
+    form = _A_NUMBER_RE.sub(_blank, _GROUP_SEPARATOR_RE.sub(b"0", form))
+    return form.translate(_PUNCTUATION_TABLE).decode(), spans
+
+
+# One number reads as one token, however it is written: a separator between digit groups
+# ("1,000,000", "1.5", "1'000") reads as a digit, and the "a" of "a million" is blanked, so
+# "a million" and "1,000,000" both read as one "0". Both keep the length. (Each pattern
+# starts with a character class, which the regular-expression engine scans for in C.)
+_DIGIT_TABLE = bytes.maketrans(b"123456789;!?", b"000000000\n\n\n")
+_GROUP_SEPARATOR_RE = re.compile(rb"[,.'](?<=0.)(?=0)")
+_A_NUMBER_RE = re.compile(rb"a(?<![^\s]a)n? (?=hundred|thousand|million|billion|trillion|dozen)")
+
+
+def _blank(match: re.Match[bytes]) -> bytes:
+    return b" " * len(match.group())
+
+
+# Byte tables: str.translate is fast on ASCII text only, bytes.translate on any UTF-8.
+_PUNCTUATION_TABLE = bytes.maketrans(_ASCII_PUNCTUATION.encode(), b" " * len(_ASCII_PUNCTUATION))
 
 
 def _leet(match: re.Match[str]) -> str:
@@ -539,12 +555,17 @@ def canonical(token: str) -> str:
 _SIGNAL_WORDS = {
     "subject": "we our us ours ourselves my i company company's management board leadership"
     " nous notre nos wir unser unsere unserer unseren unserem unseres uns",
+    # ("c0" is "C2": digits read as 0 before the lexicon sees a token.)
     "attacker": "attacker attackers actor actors threat adversary adversaries operator operators"
     " reseller resellers resold resell reselling scraper scrapers scraping campaign campaigns"
     " botnet botnets bot bots fraudster fraudsters abuser abusers proxy proxies farm farms"
     " marketplace marketplaces seller sellers criminal criminals forum forums telegram darknet"
     " underground stolen fake captcha vps phishing malware they their them crew group"
-    " attaquant attaquants revendeur revendeurs fraudeurs angreifer betrüger täter händler",
+    " attaquant attaquants revendeur revendeurs fraudeurs angreifer betrüger täter händler"
+    " kit kits gang gangs ring rings scammer scammers victim victims affiliate affiliates loader"
+    " c0 ransomware extortion mule mules infected malicious abusive abuse fraud spam spammers"
+    " jailbreak ban banned takedown blocklist leaked bulletproof storefront buyers buyer"
+    " vendeur vendeurs pirates botnetz bande banden verkäufer",
     "quantity": "0",
     "money": "$",
     "percent": "%",
@@ -565,13 +586,18 @@ _SIGNAL_WORDS = {
 _SIGNAL: dict[str, str] = {w: s for s, words in _SIGNAL_WORDS.items() for w in words.split()}
 SIGNALS = tuple(_SIGNAL_WORDS)
 NGRAM_SIZES = (2, 3, 4, 5)
+PREFIX_SIZES = (6, 8)
 SIGNAL_SCALE = 0.3
 NORM_FLOOR = 40
 
 
 def token_signals(token: str) -> frozenset[str]:
     """Return the signals a raw token carries ("$12" is an amount and a quantity)."""
-    word = canonical(token)
+    return class_signals(canonical(token))
+
+
+def class_signals(word: str) -> frozenset[str]:
+    """Return the signals of a word class (see `token_signals`)."""
     found = {_SIGNAL[word]} if word in _SIGNAL else set()
     if len(word) > 1:
         if "0" in word:
@@ -599,10 +625,17 @@ def signal_features(words: Iterable[str]) -> list[str]:
 def token_features(token: str) -> list[str]:
     """Return the features of one token: its word class ("=class") and the class's character
     n-grams, padded with a space each side."""
-    word = canonical(token)
+    return class_features(canonical(token))
+
+
+def class_features(word: str) -> list[str]:
+    """Return the features of a word class (see `token_features`): its n-grams, the class itself
+    ("=class") and, for longer words, their stems ("^" and the first PREFIX_SIZES letters:
+    "^increa" is shared by increase, increased, increasing, increasingly)."""
     padded = f" {word} "
     grams = [padded[i : i + n] for n in NGRAM_SIZES for i in range(len(padded) - n + 1)]
     grams.append(f"={word}")
+    grams.extend(f"^{word[:n]}" for n in PREFIX_SIZES if len(word) > n)
     return grams
 
 
@@ -643,13 +676,14 @@ def features(words: Sequence[str]) -> dict[str, float]:
 _MODEL_PATH = Path(__file__).with_name("scanner_model.json")
 _MODEL_BYTES = _MODEL_PATH.read_bytes()
 _MODEL: dict[str, Any] = json.loads(_MODEL_BYTES)
-FEATURES_VERSION = 5  # bump when tokens or features change: the model must then be retrained
+FEATURES_VERSION = 6  # bump when tokens or features change: the model must then be retrained
 # A model trained on other features must not score: `scan` refuses until it is retrained (the
 # training script still imports this module for its features).
 MODEL_CURRENT: bool = (
     _MODEL.get("features_version") == FEATURES_VERSION
     and tuple(_MODEL["categories"]) == CATEGORIES
     and tuple(_MODEL["ngram_sizes"]) == NGRAM_SIZES
+    and tuple(_MODEL.get("prefix_sizes", ())) == PREFIX_SIZES
     and _MODEL["signal_scale"] == SIGNAL_SCALE
     and _MODEL.get("norm_floor") == NORM_FLOOR
 )
@@ -691,18 +725,40 @@ class _Memo(dict):
         return value
 
 
+# A token's weights and signals depend on its word class only ("$20" and "$35" are both "$0"):
+# a raw token not in the vocabulary whose class has been seen costs a class look-up, not a pass
+# over its n-grams.
+
+
+def _class_weight(word: str) -> float:
+    return sum(map(_B_WEIGHTS.get, class_features(word), repeat(0.0)))
+
+
+def _class_category(word: str) -> list[float]:
+    rows = [row for row in map(_C_WEIGHTS.get, class_features(word)) if row is not None]
+    return [sum(column) for column in zip(*rows, strict=True)] if rows else _NO_CATEGORY
+
+
+def _class_bits(word: str) -> int:
+    return sum(1 << SIGNALS.index(signal) for signal in class_signals(word))
+
+
+_CLASS_WEIGHT = _Memo(_class_weight)
+_CLASS_CATEGORY = _Memo(_class_category)
+_CLASS_BITS = _Memo(_class_bits)
+
+
 def _token_weight(token: str) -> float:
     weight = _VOCAB_WEIGHTS.get(token)
     if weight is not None:
         return weight
-    return sum(map(_B_WEIGHTS.get, token_features(token), repeat(0.0)))
+    return _CLASS_WEIGHT[canonical(token)]
 
 
 def _token_category(token: str) -> list[float]:
     if token in _VOCAB_WEIGHTS:
         return _VOCAB_CATEGORIES.get(token, _NO_CATEGORY)
-    rows = [row for row in map(_C_WEIGHTS.get, token_features(token)) if row is not None]
-    return [sum(column) for column in zip(*rows, strict=True)] if rows else _NO_CATEGORY
+    return _CLASS_CATEGORY[canonical(token)]
 
 
 def signal_bits(token: str) -> int:
@@ -713,7 +769,7 @@ def signal_bits(token: str) -> int:
 def _signal_bits(token: str) -> int:
     if token in _VOCAB_WEIGHTS:
         return _VOCAB_SIGNALS.get(token, 0)
-    return signal_bits(token)
+    return _CLASS_BITS[canonical(token)]
 
 
 def _signals_of(bits: int) -> list[str]:
@@ -733,6 +789,72 @@ _GRAMMAR_MASK = _GRAMMAR_NEEDS | 1 << SIGNALS.index("attacker")
 _SIGNALS_WEIGHT = _Memo(_signals_weight)
 
 
+# Packed token values. A sentence's score needs the sum of its tokens' weights, its length and
+# which signals it holds; each token's three are packed into one integer, so one C-level
+# `sum` per sentence yields them all. Model weights are rounded to 4 decimals, so a token's
+# weight is an exact multiple of 1/_FIX and the fixed-point sum is exact. Every field gets
+# _OFFSET per token (subtracted afterwards) so that no field goes negative and borrows.
+_FIX = 10_000
+_OFFSET = 1 << 40
+_FIELD = 96  # bits per field: room for 2**56 tokens in one sentence
+_FIELD_MASK = (1 << _FIELD) - 1
+_LEN_SHIFT = _FIELD  # field 1: characters + 1 per token (a sentence's " ".join length + 1)
+_SIG_SHIFT = 2 * _FIELD  # above: one 32-bit count per signal
+_SIG_WIDTH = 32
+_SIG_MASK = (1 << _SIG_WIDTH) - 1
+_SPREAD = tuple(
+    sum(1 << (_SIG_WIDTH * i) for i in range(len(SIGNALS)) if bits >> i & 1)
+    for bits in range(1 << len(SIGNALS))
+)
+
+
+def _packed(token: str) -> int:
+    return (
+        round(_TOKEN_WEIGHT[token] * _FIX)
+        + _OFFSET
+        + ((len(token) + 1) << _LEN_SHIFT)
+        + (_SPREAD[_TOKEN_SIGNALS[token]] << _SIG_SHIFT)
+    )
+
+
+# The category head's ten per-token sums pack the same way, into 64-bit fields that one
+# struct.unpack splits. _CAT_OFFSET bounds a token's weight (|w| < 1,677: real ones are < 50) and
+# leaves room for 2**39 tokens in one sentence.
+_CAT_OFFSET = 1 << 24
+_CAT_BYTES = 8 * len(CATEGORIES)
+_CAT_UNPACK = struct.Struct(f"<{len(CATEGORIES)}Q").unpack
+_CAT_LIMIT = _CAT_OFFSET - 1
+
+
+def _packed_category(token: str) -> int:
+    return sum(
+        (max(-_CAT_LIMIT, min(_CAT_LIMIT, round(value * _FIX))) + _CAT_OFFSET) << (64 * i)
+        for i, value in enumerate(_TOKEN_CATEGORY[token])
+    )
+
+
+def _counts_bits(counts: int) -> int:
+    """Return the bit set of signals present in packed per-signal counts."""
+    return sum(1 << i for i in range(len(SIGNALS)) if counts >> (_SIG_WIDTH * i) & _SIG_MASK)
+
+
+_TOKEN_PACKED = _Memo(_packed)
+_TOKEN_CATEGORY_PACKED = _Memo(_packed_category)
+_COUNTS_BITS = _Memo(_counts_bits)
+_MEMOS = (
+    _CLASS_WEIGHT,
+    _CLASS_CATEGORY,
+    _CLASS_BITS,
+    _TOKEN_WEIGHT,
+    _TOKEN_CATEGORY,
+    _TOKEN_SIGNALS,
+    _SIGNALS_WEIGHT,
+    _TOKEN_PACKED,
+    _TOKEN_CATEGORY_PACKED,
+    _COUNTS_BITS,
+)
+
+
 def _seed_memos() -> None:
     """Fill the per-token memos with the precomputed vocabulary (also after they are cleared)."""
     _TOKEN_WEIGHT.update(_VOCAB_WEIGHTS)
@@ -740,6 +862,16 @@ def _seed_memos() -> None:
     _TOKEN_SIGNALS.update(_VOCAB_SIGNALS)
     _TOKEN_CATEGORY.update(dict.fromkeys(_VOCAB_WEIGHTS, _NO_CATEGORY))
     _TOKEN_CATEGORY.update(_VOCAB_CATEGORIES)
+    _TOKEN_PACKED.update(zip(_VOCAB_WEIGHTS, map(_packed, _VOCAB_WEIGHTS), strict=True))
+
+
+def clear_memos(seed: bool = True) -> None:
+    """Empty every memo (a fresh process's state); with `seed`, refill the vocabulary's part."""
+    for memo in _MEMOS:
+        memo.clear()
+    _SIGNALS_CATEGORY.clear()
+    if seed:
+        _seed_memos()
 
 
 _seed_memos()
@@ -769,7 +901,10 @@ _SIGNALS_CATEGORY = _Memo(_signals_category)
 
 def _category(words: Sequence[str], bits: int, scale: float) -> str:
     """Return the most likely category of a sensitive sentence."""
-    tokens = map(sum, zip(*map(_TOKEN_CATEGORY.__getitem__, words), strict=True))
+    total = sum(map(_TOKEN_CATEGORY_PACKED.__getitem__, words))
+    fields = _CAT_UNPACK(total.to_bytes(_CAT_BYTES, "little"))
+    tokens = map(sub, fields, repeat(len(words) * _CAT_OFFSET))
+    scale /= _FIX
     scores = list(map(add, _C_BIAS, map(add, map(scale.__mul__, tokens), _SIGNALS_CATEGORY[bits])))
     return CATEGORIES[scores.index(max(scores))]
 
@@ -816,14 +951,14 @@ def _label(token: str) -> str:
 _TOKEN_LABEL = _Memo(_label)
 
 
-def _signal_reasons(bits: int) -> list[tuple[str, float]]:
+def _signal_reasons(bits: int) -> dict[str, float]:
     """Return the readable signal features of a bit set of signals that weigh towards flagging."""
-    reasons = []
+    reasons: dict[str, float] = {}
     for name in _signal_names(_signals_of(bits)):
         value = _B_WEIGHTS.get(name, 0.0)
         if value > 0:
             label = " with ".join(_SIGNAL_LABELS[s] for s in name[1:].split("&"))
-            reasons.append((label, SIGNAL_SCALE * value))
+            reasons[label] = reasons.get(label, 0.0) + SIGNAL_SCALE * value
     return reasons
 
 
@@ -832,15 +967,22 @@ _SIGNAL_REASONS = _Memo(_signal_reasons)
 
 def _explain(words: Sequence[str], bits: int, scale: float, category: str, score: float) -> str:
     """Return why a sentence was flagged: its category and what weighed most towards it."""
-    weight: dict[str, float] = {}
-    labels = map(_TOKEN_LABEL.__getitem__, words)
-    for label, value in zip(labels, map(_TOKEN_WEIGHT.__getitem__, words), strict=True):
-        weight[label] = weight.get(label, 0.0) + value * scale
-    for label, value in _SIGNAL_REASONS[bits]:
-        weight[label] = weight.get(label, 0.0) + value
-    # The three heaviest of those that weigh towards flagging (ties: by label).
-    ranked = sorted([(-value, label) for label, value in weight.items() if value > 0])
-    reasons = ", ".join(label for _, label in ranked[:3])
+    labels = list(map(_TOKEN_LABEL.__getitem__, words))
+    values = map(scale.__mul__, map(_TOKEN_WEIGHT.__getitem__, words))
+    weight = dict(zip(labels, values, strict=True))
+    if len(weight) < len(labels):  # a label repeats ("a quantity" twice): add them up
+        weight = dict.fromkeys(labels, 0.0)
+        for label, value in zip(labels, map(_TOKEN_WEIGHT.__getitem__, words), strict=True):
+            weight[label] += value * scale
+    signals = _SIGNAL_REASONS[bits]
+    if signals.keys().isdisjoint(weight):
+        weight.update(signals)
+    else:  # a token's class and a signal read alike ("a quantity"): add them up
+        for label, value in signals.items():
+            weight[label] = weight.get(label, 0.0) + value
+    # The three heaviest of those that weigh towards flagging.
+    ranked = sorted(weight.items(), key=itemgetter(1), reverse=True)[:3]
+    reasons = ", ".join(label for label, value in ranked if value > 0)
     return f"Reads as {_READS_AS[category]}: {reasons} (score {_probability(score):.2f})."
 
 
@@ -913,12 +1055,13 @@ def scan(text: str, *, watchlist: Watchlist | None = None) -> list[Finding]:
     sentences = list(map(str.split, pieces))
     # Every quantity is one C-level pass over all sentences, and so is the choice of the flagged
     # ones: Python bytecode runs only for them. score - bias = weight / norm + signal weight.
-    weight, signals = _TOKEN_WEIGHT.__getitem__, _TOKEN_SIGNALS.__getitem__
-    weights = [sum(map(weight, words)) for words in sentences]
-    # A sentence's length is its characters plus one per token: len(" ".join(words)) + 1.
-    lengths = map(add, map(len, map(" ".join, sentences)), repeat(1))
-    norms = map(math.sqrt, map(max, repeat(NORM_FLOOR), lengths))
-    bits = [reduce(or_, map(signals, words), 0) for words in sentences]
+    # One integer sum per sentence packs its weight, length and signal counts (see _packed).
+    totals = [sum(map(_TOKEN_PACKED.__getitem__, words)) for words in sentences]
+    bases = list(map(mul, map(len, sentences), repeat(_OFFSET)))
+    weights = map(sub, map(and_, totals, repeat(_FIELD_MASK)), bases)
+    lengths = map(and_, map(rshift, totals, repeat(_LEN_SHIFT)), repeat(_FIELD_MASK))
+    norms = map(mul, map(math.sqrt, map(max, repeat(NORM_FLOOR), lengths)), repeat(_FIX))
+    bits = list(map(_COUNTS_BITS.__getitem__, map(rshift, totals, repeat(_SIG_SHIFT))))
     scores = list(map(add, map(truediv, weights, norms), map(_SIGNALS_WEIGHT.__getitem__, bits)))
     cut = _LOGIT_THRESHOLD - _B_BIAS
     above = list(map(gt, scores, repeat(cut)))
@@ -936,10 +1079,12 @@ def scan(text: str, *, watchlist: Watchlist | None = None) -> list[Finding]:
             found = _sentence_finding(text, form, spans, bounds, sentences[index], signal)
             if found is not None:
                 findings.append(found)
-    if watchlist is not None and watchlist.entries:
-        norm = normalize(text)
-        detect = _MARKER_RE.sub(lambda m: "#" * len(m.group()), norm.text)
-        findings.extend(_watchlist_findings(detect, norm, watchlist))
+    if watchlist is None or not watchlist.entries:
+        # One finding per sentence, in order: already sorted and apart from each other.
+        return findings
+    norm = normalize(text)
+    detect = _MARKER_RE.sub(lambda m: "#" * len(m.group()), norm.text)
+    findings.extend(_watchlist_findings(detect, norm, watchlist))
     return _non_overlapping(findings)
 
 

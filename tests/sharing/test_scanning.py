@@ -30,11 +30,11 @@ DATA = Path(__file__).parent / "data"
 REPO = Path(__file__).resolve().parents[2]
 KEY = b"member-watchlist-key-0123456789ab"
 # Measured with the shipped model (docs/scanner.md) and rounded to the next step below (above,
-# for the false-positive ceiling): evaluation recall 0.927, lowest category 0.811 (coordination),
-# category accuracy 0.856, false-positive rate 0.039; holdout recall 0.925, category accuracy 0.774.
-EVAL_RECALL_FLOOR = 0.92
-EVAL_CATEGORY_RECALL_FLOOR = 0.81
-EVAL_CATEGORY_ACCURACY_FLOOR = 0.85
+# for the false-positive ceiling): evaluation recall 0.967, lowest category 0.892 (coordination),
+# category accuracy 0.916, false-positive rate 0.034; holdout recall 0.925, category accuracy 0.774.
+EVAL_RECALL_FLOOR = 0.96
+EVAL_CATEGORY_RECALL_FLOOR = 0.89
+EVAL_CATEGORY_ACCURACY_FLOOR = 0.91
 EVAL_FPR_CEILING = 0.04
 HOLDOUT_RECALL_FLOOR = 0.92
 HOLDOUT_CATEGORY_ACCURACY_FLOOR = 0.77
@@ -119,7 +119,7 @@ def test_scanner_runs_without_scikit_learn_or_numpy() -> None:
         ("Initech, a key enterprise customer, was affected.", "customer"),
         ("We now have 1,400 paying customers in Europe.", "customer"),
         ("Our ARR reached $900M this year.", "revenue"),
-        ("Monthly churn rose to 5%.", "revenue"),
+        ("Monthly churn rose to 5%.", "customer"),  # churn and seats: customer (docs)
         ("We plan to launch a new coding model in Q2.", "roadmap"),
         ("We intend to enter the Brazilian market next year.", "roadmap"),
         ("Let's all agree to stop serving that hosting company.", "coordination"),
@@ -186,6 +186,27 @@ def test_number_words_and_slang_read_as_the_figures_they_spell(spelled: str, pla
     assert {w for s in classes for w in s} & {"0", "$", "%", "<month>"}
     assert _categories(spelled) == _categories(plain)
     assert len(classes) == len(plain_classes)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We serve 1,000,000 requests.",
+        "We serve 1.000.000 requests.",
+        "We serve 1'000'000 requests.",
+        "We serve a million requests.",
+        "We serve a thousand requests.",
+    ],
+)
+def test_a_number_reads_as_one_token_however_its_digits_are_grouped(text: str) -> None:
+    (sentence,) = scanning.tokens(text)
+    assert [scanning.canonical(w) for w in sentence] == ["we", "serve", "0", "requests"]
+
+
+def test_an_unseen_token_of_a_known_class_weighs_as_the_class() -> None:
+    # A new figure, hash or IP is weighed through its class, never through its raw spelling.
+    assert scanning._token_weight("$98765") == scanning._CLASS_WEIGHT[scanning.canonical("$1")]
+    assert scanning._signal_bits("$98765") == scanning.signal_bits("$1")
 
 
 @pytest.mark.parametrize(
@@ -434,14 +455,7 @@ def _training_texts() -> list[str]:
 
 
 def _clear_memos() -> None:
-    for memo in (
-        scanning._TOKEN_WEIGHT,
-        scanning._TOKEN_CATEGORY,
-        scanning._TOKEN_SIGNALS,
-        scanning._SIGNALS_WEIGHT,
-        scanning._SIGNALS_CATEGORY,
-    ):
-        memo.clear()
+    scanning.clear_memos(seed=False)
 
 
 def test_the_precomputed_vocabulary_holds_what_the_tokens_compute_to() -> None:
