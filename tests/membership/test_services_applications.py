@@ -144,15 +144,14 @@ def test_a_failed_invitation_rolls_the_acceptance_back(users, criteria_doc):
     application, _ = apply()
     with mock.patch(
         "membership.services.applications.invitation_create", side_effect=RuntimeError("boom")
-    ):
-        with pytest.raises(RuntimeError):
-            application_decide(
-                actor=users["counsel"],
-                application=application,
-                accept=True,
-                assessment=MET,
-                reason="OK",
-            )
+    ), pytest.raises(RuntimeError):
+        application_decide(
+            actor=users["counsel"],
+            application=application,
+            accept=True,
+            assessment=MET,
+            reason="OK",
+        )
     application.refresh_from_db()
     assert application.state == ApplicationState.SUBMITTED
     assert not Organization.objects.filter(name="Nimbus AI").exists()
