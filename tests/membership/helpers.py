@@ -46,3 +46,39 @@ def apply(**changes):
         **changes,
     }
     return application_submit(**fields)
+
+
+def invitation_secret_from(message) -> str:
+    """Return the invitation link's secret from the e-mail that carries it."""
+    return message.body.split("/membership/invitations/")[1].split("/")[0]
+
+
+def build_membership_world(*, users, orgs, capture_on_commit) -> dict:
+    """Create what the membership routes of the access matrix need; no charter in force."""
+    from django.core import mail
+
+    from membership.services.documents import document_draft_create, document_submit
+    from membership.services.invitations import invitation_create
+
+    approve_document("criteria", criteria(), drafter=users["counsel"], approver=users["counsel2"])
+    application, status_secret = apply()
+    with capture_on_commit(execute=True):
+        invitation_create(
+            actor=users["counsel"],
+            organization=orgs["initech"],
+            email="new-admin@initech.example",
+            role="member_admin",
+        )
+    charter_draft = document_draft_create(actor=users["counsel"], kind="charter", content=CHARTER)
+    charter_pending = document_submit(
+        actor=users["counsel2"],
+        version=document_draft_create(actor=users["counsel2"], kind="charter", content=CHARTER),
+    )
+    return {
+        "application": application,
+        "status_secret": status_secret,
+        "invitation_secret": invitation_secret_from(mail.outbox[-1]),
+        "charter_draft": charter_draft,
+        "charter_pending": charter_pending,
+        "exiting_org": orgs["globex"],
+    }

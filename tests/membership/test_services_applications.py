@@ -142,9 +142,12 @@ def test_only_counsel_decides_and_only_once(users, criteria_doc):
 
 def test_a_failed_invitation_rolls_the_acceptance_back(users, criteria_doc):
     application, _ = apply()
-    with mock.patch(
-        "membership.services.applications.invitation_create", side_effect=RuntimeError("boom")
-    ), pytest.raises(RuntimeError):
+    with (
+        mock.patch(
+            "membership.services.applications.invitation_create", side_effect=RuntimeError("boom")
+        ),
+        pytest.raises(RuntimeError),
+    ):
         application_decide(
             actor=users["counsel"],
             application=application,

@@ -113,9 +113,12 @@ def test_approval_refuses_content_changed_after_submission(users):
 def test_the_approval_and_its_event_commit_together(users):
     draft = document_draft_create(actor=users["counsel"], kind="charter", content=CHARTER)
     pending = document_submit(actor=users["counsel"], version=draft)
-    with mock.patch(
-        "membership.services.documents.audit_record", side_effect=RuntimeError("log down")
-    ), pytest.raises(RuntimeError):
+    with (
+        mock.patch(
+            "membership.services.documents.audit_record", side_effect=RuntimeError("log down")
+        ),
+        pytest.raises(RuntimeError),
+    ):
         document_approve(actor=users["counsel2"], version=pending, statement="OK.")
     pending.refresh_from_db()
     assert pending.status == DocumentStatus.PENDING_APPROVAL and charter_in_force() is None
