@@ -29,8 +29,8 @@ from sharing.services.watchlist import watchlist_term_add
 from sharing.stix import stix_object_id
 from sharing.taxii.collections import collection_id_for
 from tests.factories import member_user
-from tests.membership.helpers import build_membership_world
 from tests.governance.fixtures import approve_rules, baseline_rules
+from tests.membership.helpers import build_membership_world
 
 # Values that appear only in Acme's original: pseudonymised, generalised or scrubbed away.
 SECRET_EMAIL = "zq-marker-4471@acme-secret.example"
