@@ -40,11 +40,9 @@ def invitation(request, secret: str):
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                 return redirect("dashboard")
         status = 400
-    response = render(
+    return render(
         request,
         "membership/invitation.html",
         {"invitation": invitation, "form": form},
         status=status,
     )
-    response["Referrer-Policy"] = "no-referrer"
-    return response

@@ -116,7 +116,7 @@ def status(request, secret: str):
         for c in criteria_items
     ]
     response = render(request, "membership/status.html", {"application": application, "rows": rows})
-    # The URL is the applicant's secret: no other site learns it from a followed link.
-    response["Referrer-Policy"] = "no-referrer"
+    # The URL is the applicant's secret: not cached on the way (SECURE_REFERRER_POLICY,
+    # same-origin, already keeps it from other sites).
     response["Cache-Control"] = "no-store"
     return response

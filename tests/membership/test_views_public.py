@@ -50,7 +50,7 @@ def test_an_application_leads_to_its_private_status_page(client, criteria_doc):
     assert response["Location"].startswith("/membership/status/")
     page = client.get(response["Location"])
     assert page.status_code == 200 and b"Awaiting decision" in page.content
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "same-origin" and page["Cache-Control"] == "no-store"
     assert Application.objects.get().organization_name == "Nimbus AI"
 
 
