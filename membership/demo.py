@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from audit.actors import SYSTEM
-from membership.models import Application, DocumentKind
+from membership.models import DocumentKind, MembershipApplication
 from membership.selectors.documents import document_in_force
 from membership.services.applications import application_decide, application_submit
 from membership.services.documents import (
@@ -101,7 +101,7 @@ def seed(stdout=None) -> dict[str, int]:
         "charter": _approved(DocumentKind.CHARTER, CHARTER, counsel),
         "applications": 0,
     }
-    if not Application.objects.exists():
+    if not MembershipApplication.objects.exists():
         application_submit(
             organization_name="Aurora Robotics",
             contact_name="Ada Aurora",

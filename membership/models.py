@@ -79,7 +79,7 @@ class ApplicationState(models.TextChoices):
     REFUSED = "refused", "Refused"
 
 
-class Application(models.Model):
+class MembershipApplication(models.Model):
     """A lab's application to join, judged against the criteria version it applied under."""
 
     # Only the SHA-256 of the applicant's status-link token is kept.
@@ -121,7 +121,7 @@ class Application(models.Model):
         return f"Application of {self.organization_name} ({self.state})"
 
 
-class Invitation(models.Model):
+class MemberInvitation(models.Model):
     """A one-time, expiring link that lets its holder create an account with a role."""
 
     organization = models.ForeignKey(
@@ -131,7 +131,11 @@ class Invitation(models.Model):
     role = models.CharField(max_length=32)
     token_hash = models.CharField(max_length=64, unique=True)
     application = models.ForeignKey(
-        Application, on_delete=models.PROTECT, null=True, blank=True, related_name="invitations"
+        MembershipApplication,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invitations",
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from governance.navigation_registry import NavItem
 from governance.roles import Capability as C
-from membership.models import Application, ApplicationState
+from membership.models import ApplicationState, MembershipApplication
 from membership.selectors.applications import may_decide, waiting_count
 from membership.selectors.documents import pending_for
 
@@ -41,9 +41,9 @@ def inbox(user) -> list[dict]:
             "url": reverse("membership-application", args=[application.pk]),
             "due": None,
         }
-        for application in Application.objects.filter(state=ApplicationState.SUBMITTED).order_by(
-            "submitted_at"
-        )[:INBOX_LIMIT]
+        for application in MembershipApplication.objects.filter(
+            state=ApplicationState.SUBMITTED
+        ).order_by("submitted_at")[:INBOX_LIMIT]
     ]
     items += [
         {

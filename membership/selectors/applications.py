@@ -9,7 +9,7 @@ from governance.models import Organization
 from governance.permissions import can
 from governance.roles import Capability, OrgKind
 from membership.core.tokens import token_hash
-from membership.models import Application, ApplicationState
+from membership.models import ApplicationState, MembershipApplication
 
 
 def may_decide(user) -> bool:
@@ -17,17 +17,17 @@ def may_decide(user) -> bool:
     return can(user, Capability.APPROVE_POLICY)
 
 
-def application_list(*, actor, state: str | None = None) -> QuerySet[Application]:
+def application_list(*, actor, state: str | None = None) -> QuerySet[MembershipApplication]:
     """Return the applications counsel sees, oldest waiting first."""
     if not may_decide(actor):
-        return Application.objects.none()
-    found = Application.objects.select_related("criteria", "decided_by", "organization")
+        return MembershipApplication.objects.none()
+    found = MembershipApplication.objects.select_related("criteria", "decided_by", "organization")
     if state:
         found = found.filter(state=state)
     return found.order_by("state", "submitted_at")
 
 
-def application_get(*, actor, pk: int) -> Application:
+def application_get(*, actor, pk: int) -> MembershipApplication:
     """Return one application for counsel; NotFound otherwise."""
     application = application_list(actor=actor).filter(pk=pk).first()
     if application is None:
@@ -35,10 +35,10 @@ def application_get(*, actor, pk: int) -> Application:
     return application
 
 
-def application_by_token(secret: str) -> Application:
+def application_by_token(secret: str) -> MembershipApplication:
     """Return the application whose status-link secret is `secret` (the applicant's view)."""
     application = (
-        Application.objects.select_related("criteria")
+        MembershipApplication.objects.select_related("criteria")
         .filter(token_hash=token_hash(secret or ""))
         .first()
     )
@@ -51,7 +51,7 @@ def waiting_count(user) -> int:
     """Return how many applications wait for a decision, for counsel (0 for anyone else)."""
     if not may_decide(user):
         return 0
-    return Application.objects.filter(state=ApplicationState.SUBMITTED).count()
+    return MembershipApplication.objects.filter(state=ApplicationState.SUBMITTED).count()
 
 
 def member_organizations(*, actor) -> QuerySet[Organization]:

@@ -29,10 +29,10 @@ from governance.services.accounts import organization_create
 from membership.core.documents import check_assessment, criteria_keys
 from membership.core.tokens import new_token
 from membership.models import (
-    Application,
     ApplicationState,
     ExitKind,
     ForumDocument,
+    MembershipApplication,
     OrganizationExit,
 )
 from membership.selectors.documents import criteria_in_force
@@ -71,7 +71,7 @@ def application_submit(
     contact_email: str,
     claimed: list[str],
     evidence: str,
-) -> tuple[Application, str]:
+) -> tuple[MembershipApplication, str]:
     """Record a public application; return it and the secret of its status link.
 
     The applicant is anonymous (the audit actor is the system); the event carries no contact
@@ -98,7 +98,7 @@ def application_submit(
     if errors:
         raise ValidationFailed("The application is incomplete.", errors=errors)
     secret, hashed = new_token()
-    application = Application.objects.create(
+    application = MembershipApplication.objects.create(
         token_hash=hashed,
         organization_name=organization_name,
         contact_name=contact_name,
@@ -138,17 +138,17 @@ def _unique_slug(name: str) -> str:
 def application_decide(
     *,
     actor,
-    application: Application,
+    application: MembershipApplication,
     accept: bool,
     assessment: dict[str, Any],
     reason: str,
-) -> Application:
+) -> MembershipApplication:
     """Accept or refuse an application with a written reason, each criterion marked met or not.
 
     Acceptance creates the member organization and invites the contact as its member admin.
     """
     require(actor, COUNSEL)
-    application = Application.objects.select_for_update().get(pk=application.pk)
+    application = MembershipApplication.objects.select_for_update().get(pk=application.pk)
     if application.state != ApplicationState.SUBMITTED:
         raise Conflict(f"This application was {application.get_state_display().lower()} already.")
     criteria: ForumDocument = application.criteria
@@ -164,7 +164,7 @@ def application_decide(
             name=application.organization_name,
             kind=OrgKind.MEMBER,
         )
-    Application.objects.filter(pk=application.pk).update(
+    MembershipApplication.objects.filter(pk=application.pk).update(
         state=ApplicationState.ACCEPTED if accept else ApplicationState.REFUSED,
         decided_by=actor,
         decided_at=timezone.now(),

@@ -19,7 +19,7 @@ from config.links import absolute_url
 from governance.models import Organization
 from governance.services.accounts import membership_create
 from membership.core.tokens import new_token, token_hash
-from membership.models import Application, Invitation
+from membership.models import MemberInvitation, MembershipApplication
 
 
 def _send_invitation(*, email: str, organization_name: str, secret: str, expires_at) -> None:
@@ -40,15 +40,15 @@ def invitation_create(
     organization: Organization,
     email: str,
     role: str,
-    application: Application | None = None,
-) -> Invitation:
+    application: MembershipApplication | None = None,
+) -> MemberInvitation:
     """Invite `email` to join `organization` with `role`; the link is e-mailed after commit.
 
     The secret leaves the process only in the e-mail: it is never stored, logged or queued
     (the e-mail is sent on commit, not by a task, so the broker never holds it).
     """
     secret, hashed = new_token()
-    invitation = Invitation.objects.create(
+    invitation = MemberInvitation.objects.create(
         organization=organization,
         email=email,
         role=role,
@@ -79,10 +79,10 @@ def invitation_create(
     return invitation
 
 
-def invitation_open(secret: str) -> Invitation:
+def invitation_open(secret: str) -> MemberInvitation:
     """Return the open invitation whose link secret is `secret`; NotFound when used or expired."""
     invitation = (
-        Invitation.objects.select_related("organization")
+        MemberInvitation.objects.select_related("organization")
         .filter(token_hash=token_hash(secret or ""), accepted_at__isnull=True)
         .first()
     )
@@ -101,7 +101,7 @@ def invitation_accept(
 ):
     """Create the invited person's account with the invited role; the link then stops working."""
     invitation = invitation_open(secret)
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    invitation = MemberInvitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.accepted_at is not None:
         raise Conflict("This invitation was used already.")
     User = get_user_model()
@@ -125,7 +125,9 @@ def invitation_accept(
         first_name=(first_name or "").strip()[:150],
         last_name=(last_name or "").strip()[:150],
     )
-    Invitation.objects.filter(pk=invitation.pk).update(accepted_at=timezone.now(), accepted_by=user)
+    MemberInvitation.objects.filter(pk=invitation.pk).update(
+        accepted_at=timezone.now(), accepted_by=user
+    )
     membership_create(
         actor=user, user=user, organization=invitation.organization, role=invitation.role
     )

@@ -26,7 +26,7 @@ from django.urls import resolve, reverse
 from audit.models import AuditCheckpoint, AuditEvent, AuditExport
 from governance.demo import DEMO_PASSWORD, USERS
 from governance.models import IndicatorType, PolicyVersion
-from membership.models import Application, ForumDocument
+from membership.models import ForumDocument, MembershipApplication
 from membership.selectors.documents import charter_in_force
 from membership.services.charter import charter_accept
 from sharing.models import ReviewTask, SharedIndicator, Submission
@@ -88,7 +88,7 @@ def _sample_kwargs(route: str) -> dict:
         "audit:checkpoint_note": lambda: {"size": AuditCheckpoint.objects.order_by("size")[0].size},
         "audit:timeline": lambda: {"object_type": event.object_type, "object_id": event.object_id},
         "taxii:status": lambda: {"status_id": str(uuid.uuid4())},
-        "membership-application": lambda: {"pk": _first_pk(Application)},
+        "membership-application": lambda: {"pk": _first_pk(MembershipApplication)},
         "membership-document": lambda: {"pk": _first_pk(ForumDocument)},
         "membership-document-new": lambda: {"kind": "criteria"},
         # Link secrets are e-mailed, never shown: an unknown one is a 404, not a crash.

@@ -91,13 +91,13 @@ def test_a_lab_applies_counsel_accepts_and_its_admin_joins(demo, live_server, pa
 def test_a_refused_application_shows_its_reason_to_the_applicant(demo, live_server, page):
     from django.contrib.auth import get_user_model
 
-    from membership.models import Application
+    from membership.models import MembershipApplication
     from membership.services.applications import application_decide
 
     status_url = _apply(
         page, live_server, "Mirage Data", "ops@mirage.example", criteria=CRITERIA[1:2]
     )
-    application = Application.objects.get(organization_name="Mirage Data")
+    application = MembershipApplication.objects.get(organization_name="Mirage Data")
     application_decide(
         actor=get_user_model().objects.get(username="counsel"),
         application=application,

@@ -12,7 +12,12 @@ from audit.models import AuditEvent
 from config.errors import AccessDenied, Conflict, ValidationFailed
 from governance.models import Membership, Organization
 from governance.permissions import memberships
-from membership.models import Application, ApplicationState, Invitation, OrganizationExit
+from membership.models import (
+    ApplicationState,
+    MemberInvitation,
+    MembershipApplication,
+    OrganizationExit,
+)
 from membership.selectors.applications import application_by_token
 from membership.services.applications import application_decide, organization_exit
 from tests.membership.helpers import apply
@@ -44,7 +49,7 @@ def test_a_public_application_is_recorded_audited_and_its_status_link_mailed(
 def test_no_criteria_in_force_means_applications_are_closed(db):
     with pytest.raises(Conflict):
         apply()
-    assert not Application.objects.exists()
+    assert not MembershipApplication.objects.exists()
 
 
 def test_bad_application_input_is_refused_with_fields_and_stores_nothing(criteria_doc):
@@ -53,7 +58,7 @@ def test_bad_application_input_is_refused_with_fields_and_stores_nothing(criteri
         apply(organization_name=" ", contact_email="not-mail", claimed=["unknown"], evidence="")
     fields = {e["field"] for e in caught.value.errors}
     assert fields == {"organization_name", "contact_email", "claimed", "evidence"}
-    assert not Application.objects.exists() and AuditEvent.objects.count() == before
+    assert not MembershipApplication.objects.exists() and AuditEvent.objects.count() == before
 
 
 def test_acceptance_creates_the_member_org_and_invites_its_admin(
@@ -71,7 +76,7 @@ def test_acceptance_creates_the_member_org_and_invites_its_admin(
     assert decided.state == ApplicationState.ACCEPTED
     org = decided.organization
     assert org.kind == "member" and org.name == "Nimbus AI" and org.slug == "nimbus-ai"
-    invitation = Invitation.objects.get(organization=org)
+    invitation = MemberInvitation.objects.get(organization=org)
     assert invitation.role == "member_admin" and invitation.email == "nia@nimbus.example"
     assert "/membership/invitations/" in mail.outbox[-1].body
     actions = list(AuditEvent.objects.order_by("seq").values_list("action", flat=True))
@@ -95,7 +100,7 @@ def test_refusal_keeps_the_reason_and_the_assessment(users, criteria_doc):
     )
     seen = application_by_token(secret)
     assert seen.state == ApplicationState.REFUSED and seen.reason == "No public model API."
-    assert seen.organization is None and not Invitation.objects.exists()
+    assert seen.organization is None and not MemberInvitation.objects.exists()
     assert AuditEvent.objects.filter(action="membership.application.refused").count() == 1
 
 

@@ -12,7 +12,7 @@ from audit.models import AuditEvent
 from config.errors import NotFound, ValidationFailed
 from governance.permissions import can
 from governance.roles import Capability
-from membership.models import Invitation
+from membership.models import MemberInvitation
 from membership.services.invitations import invitation_accept, invitation_create, invitation_open
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +32,7 @@ def secret(users, orgs, django_capture_on_commit_callbacks):
 
 
 def test_only_the_hash_of_the_link_is_stored(secret):
-    invitation = Invitation.objects.get()
+    invitation = MemberInvitation.objects.get()
     assert secret not in invitation.token_hash and invitation_open(secret) == invitation
     assert not any(
         secret.encode() in bytes(leaf) for leaf in AuditEvent.objects.values_list("leaf", flat=True)
@@ -53,7 +53,7 @@ def test_accepting_creates_the_account_with_the_role_once(secret, orgs):
 def test_an_expired_or_wrong_link_is_refused(secret):
     with pytest.raises(NotFound):
         invitation_open("not-the-secret")
-    Invitation.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    MemberInvitation.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
     with pytest.raises(NotFound):
         invitation_accept(secret=secret, username="late", password=PASSWORD)
 

@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from membership.models import Application, ApplicationState, DocumentStatus, ForumDocument
+from membership.models import ApplicationState, DocumentStatus, ForumDocument, MembershipApplication
 from tests.membership.helpers import apply
 
 pytestmark = pytest.mark.django_db
@@ -130,4 +130,4 @@ def test_members_and_regulators_cannot_decide(client, users, criteria_doc):
         _login(client, users[role])
         assert client.get(url).status_code == 403
         assert client.get(reverse("membership-applications")).status_code == 403
-    assert Application.objects.get().state == ApplicationState.SUBMITTED
+    assert MembershipApplication.objects.get().state == ApplicationState.SUBMITTED

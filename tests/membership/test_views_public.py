@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from audit.models import AuditEvent
-from membership.models import Application
+from membership.models import MembershipApplication
 from tests.membership.helpers import apply
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +39,7 @@ def test_without_criteria_the_pages_say_applications_are_closed(client, db):
     assert b"no-criteria" in client.get(reverse("membership-criteria")).content
     assert b"no-criteria" in client.get(reverse("membership-apply")).content
     assert client.post(reverse("membership-apply"), FORM).status_code == 409
-    assert not Application.objects.exists()
+    assert not MembershipApplication.objects.exists()
 
 
 def test_an_application_leads_to_its_private_status_page(client, criteria_doc):
@@ -51,7 +51,7 @@ def test_an_application_leads_to_its_private_status_page(client, criteria_doc):
     page = client.get(response["Location"])
     assert page.status_code == 200 and b"Awaiting decision" in page.content
     assert page["Referrer-Policy"] == "same-origin" and page["Cache-Control"] == "no-store"
-    assert Application.objects.get().organization_name == "Nimbus AI"
+    assert MembershipApplication.objects.get().organization_name == "Nimbus AI"
 
 
 def test_bad_input_is_a_400_with_the_fields_and_nothing_stored(client, criteria_doc):
@@ -63,20 +63,20 @@ def test_bad_input_is_a_400_with_the_fields_and_nothing_stored(client, criteria_
     assert b"field-error" in response.content
     too_long = client.post(reverse("membership-apply"), {**FORM, "evidence": "x" * 5001})
     assert too_long.status_code == 400
-    assert not Application.objects.exists() and AuditEvent.objects.count() == before
+    assert not MembershipApplication.objects.exists() and AuditEvent.objects.count() == before
 
 
 def test_the_honeypot_refuses_bots_and_stores_nothing(client, criteria_doc):
     response = client.post(reverse("membership-apply"), {**FORM, "website": "http://spam"})
     assert response.status_code == 400 and b"Nothing was stored" in response.content
-    assert not Application.objects.exists()
+    assert not MembershipApplication.objects.exists()
 
 
 def test_an_oversized_request_is_refused_before_it_is_read(client, criteria_doc, settings):
     settings.MEMBERSHIP_APPLY_MAX_BYTES = 2048
     response = client.post(reverse("membership-apply"), {**FORM, "evidence": "x" * 4000})
     assert response.status_code == 413
-    assert not Application.objects.exists()
+    assert not MembershipApplication.objects.exists()
 
 
 def test_one_address_is_throttled_with_a_clear_429(client, criteria_doc, settings):
@@ -86,7 +86,7 @@ def test_one_address_is_throttled_with_a_clear_429(client, criteria_doc, setting
     refused = client.post(reverse("membership-apply"), FORM)
     assert refused.status_code == 429
     assert int(refused["Retry-After"]) > 0 and b"Too many applications" in refused.content
-    assert Application.objects.count() == 2
+    assert MembershipApplication.objects.count() == 2
     # Another address is not affected.
     other = client.post(reverse("membership-apply"), FORM, REMOTE_ADDR="192.0.2.77")
     assert other.status_code == 302
