@@ -5,6 +5,7 @@ from __future__ import annotations
 from unittest import mock
 
 import pytest
+from django.db import DatabaseError, transaction
 
 from audit.models import AuditEvent
 from config.errors import AccessDenied, Conflict, ValidationFailed
@@ -102,12 +103,20 @@ def test_decisions_need_a_statement_and_a_pending_version(users):
         document_submit(actor=users["counsel"], version=rejected)
 
 
-def test_approval_refuses_content_changed_after_submission(users):
+def test_the_database_refuses_to_rewrite_a_submitted_version(users):
     draft = document_draft_create(actor=users["counsel"], kind="charter", content=CHARTER)
+    # A draft may still change (and be deleted); from submission on, content and hash freeze.
+    ForumDocument.objects.filter(pk=draft.pk).update(content={**CHARTER, "text": "Draft 2."})
     pending = document_submit(actor=users["counsel"], version=draft)
-    ForumDocument.objects.filter(pk=pending.pk).update(content={**CHARTER, "text": "Edited."})
-    with pytest.raises(Conflict):
-        document_approve(actor=users["counsel2"], version=pending, statement="OK.")
+    for change in ({"content": {**CHARTER, "text": "Edited."}}, {"content_hash": "0" * 64}):
+        with pytest.raises(DatabaseError), transaction.atomic():
+            ForumDocument.objects.filter(pk=pending.pk).update(**change)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        ForumDocument.objects.filter(pk=pending.pk).delete()
+    approved = document_approve(actor=users["counsel2"], version=pending, statement="OK.")
+    assert approved.content["text"] == "Draft 2."
+    with pytest.raises(DatabaseError), transaction.atomic():
+        ForumDocument.objects.filter(pk=approved.pk).update(approved_hash="1" * 64)
 
 
 def test_the_approval_and_its_event_commit_together(users):
