@@ -71,6 +71,25 @@ STATISTIC_COMPILED = "statistic.compiled"
 POLICY_SIMULATED = "policy.simulated"
 OPRF_EVALUATED = "oprf.evaluated"
 
+# Membership: admission criteria, applications, invitations, exits, the antitrust charter
+MEMBERSHIP_CRITERIA_DRAFTED = "membership.criteria.drafted"
+MEMBERSHIP_CRITERIA_SUBMITTED = "membership.criteria.submitted"
+MEMBERSHIP_CRITERIA_APPROVED = "membership.criteria.approved"
+MEMBERSHIP_CRITERIA_REJECTED = "membership.criteria.rejected"
+MEMBERSHIP_CRITERIA_SUPERSEDED = "membership.criteria.superseded"
+MEMBERSHIP_APPLICATION_SUBMITTED = "membership.application.submitted"
+MEMBERSHIP_APPLICATION_ACCEPTED = "membership.application.accepted"
+MEMBERSHIP_APPLICATION_REFUSED = "membership.application.refused"
+MEMBERSHIP_INVITATION_CREATED = "membership.invitation.created"
+MEMBERSHIP_INVITATION_ACCEPTED = "membership.invitation.accepted"
+MEMBERSHIP_EXIT = "membership.exit"
+CHARTER_DRAFTED = "charter.drafted"
+CHARTER_SUBMITTED = "charter.submitted"
+CHARTER_APPROVED = "charter.approved"
+CHARTER_REJECTED = "charter.rejected"
+CHARTER_SUPERSEDED = "charter.superseded"
+CHARTER_ACCEPTED = "charter.accepted"
+
 ALL_ACTIONS: frozenset[str] = frozenset(
     value for name, value in dict(globals()).items() if name.isupper() and isinstance(value, str)
 )

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "governance",
     "sharing",
     "transparency",
+    "membership",
 ]
 
 MIDDLEWARE = [
@@ -61,6 +62,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After sessions and auth: a signed-in person accepts the antitrust charter in force first.
+    "membership.middleware.CharterMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -311,6 +314,13 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "clearroom@localhost")
 CLEARROOM_BASE_URL = env_str("CLEARROOM_BASE_URL", "http://127.0.0.1:8000")
 
 # Clearroom's own settings.
+# Open membership (docs/membership.md): the public application form's throttle (applications
+# per client address per window), its largest request, and how long an invitation link lives.
+MEMBERSHIP_APPLY_LIMIT = env_int("MEMBERSHIP_APPLY_LIMIT", 5)
+MEMBERSHIP_APPLY_WINDOW_SECONDS = env_int("MEMBERSHIP_APPLY_WINDOW_SECONDS", 3600)
+MEMBERSHIP_APPLY_MAX_BYTES = env_int("MEMBERSHIP_APPLY_MAX_BYTES", 32 * 1024)
+MEMBERSHIP_INVITATION_HOURS = env_int("MEMBERSHIP_INVITATION_HOURS", 72)
+
 CLEARROOM_FORUM_NAME = env_str("CLEARROOM_FORUM_NAME", "Clearroom forum")
 # The embedded demo (`make run`): the login page lists the public demo logins. DEBUG only.
 CLEARROOM_DEMO = DEBUG and env_bool("CLEARROOM_DEMO", False)

@@ -23,6 +23,7 @@ urlpatterns = [
     path("taxii2/", include("sharing.taxii.urls")),
     path("audit/", include("audit.urls")),
     path("transparency/", include("transparency.urls")),
+    path("", include("membership.urls")),
     path("", include("sharing.urls")),
     path("", include("governance.urls")),
 ]

@@ -99,6 +99,15 @@ def _login(base: str, username: str) -> requests.Session:
         data={"username": username, "password": DEMO_PASSWORD, "csrfmiddlewaretoken": token},
         headers={"Referer": f"{base}/login/"},
     )
+    if response.url.startswith(f"{base}/charter/"):
+        # The demo puts an antitrust charter in force: a user accepts it at first login.
+        version = re.search(r'name="version" value="(\d+)"', response.text).group(1)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.text).group(1)
+        response = session.post(
+            f"{base}/charter/",
+            data={"version": version, "accept": "1", "next": "/", "csrfmiddlewaretoken": token},
+            headers={"Referer": response.url},
+        )
     assert response.url == f"{base}/", response.text[:500]
     session.headers["X-CSRFToken"] = session.cookies["csrftoken"]
     return session

@@ -27,6 +27,9 @@ from audit.core.report import quarter_of
 from audit.models import AuditCheckpoint, AuditEvent, AuditExport
 from governance.demo import DEMO_PASSWORD, USERS
 from governance.models import IndicatorType, PolicyVersion
+from membership.models import ForumDocument, MembershipApplication
+from membership.selectors.documents import charter_in_force
+from membership.services.charter import charter_accept
 from sharing.models import ReviewTask, SharedIndicator, Submission
 from sharing.services.publication import KNOWN_MARKINGS, marking_acknowledge
 from sharing.taxii.envelope import MEDIA_TYPE
@@ -96,6 +99,12 @@ def _sample_kwargs(route: str) -> dict:
         },
         "audit:timeline": lambda: {"object_type": event.object_type, "object_id": event.object_id},
         "taxii:status": lambda: {"status_id": str(uuid.uuid4())},
+        "membership-application": lambda: {"pk": _first_pk(MembershipApplication)},
+        "membership-document": lambda: {"pk": _first_pk(ForumDocument)},
+        "membership-document-new": lambda: {"kind": "criteria"},
+        # Link secrets are e-mailed, never shown: an unknown one is a 404, not a crash.
+        "membership-status": lambda: {"secret": uuid.uuid4().hex},
+        "membership-invitation": lambda: {"secret": uuid.uuid4().hex},
     }
     return samples[route]() if route in samples else {}
 
@@ -187,10 +196,13 @@ class Crawler:
 @pytest.fixture
 def seeded_demo(db):
     call_command("seed_demo", "--force", stdout=io.StringIO())
+    charter = charter_in_force()
     for username, *_ in USERS:
+        user = get_user_model().objects.get(username=username)
+        # Every demo user accepts the antitrust charter the demo puts in force, as at login.
+        charter_accept(actor=user, charter=charter)
         if username in NO_TERMS_ACCEPTED:
             continue
-        user = get_user_model().objects.get(username=username)
         for marking in sorted(KNOWN_MARKINGS):
             marking_acknowledge(actor=user, marking=marking)
 

@@ -59,12 +59,26 @@ def pytest_runtest_makereport(item, call):
     setattr(item, f"rep_{report.when}", report)
 
 
-def login(page, live_server, username: str, password: str) -> None:
-    """Log in through the login form."""
+def login(page, live_server, username: str, password: str, *, accept_charter: bool = True) -> None:
+    """Log in through the login form; accept the antitrust charter when it is asked for.
+
+    The demo puts a charter in force, so a demo user's first page after login is the charter
+    (tests/e2e/test_membership.py walks that page itself with `accept_charter=False`).
+    """
     page.goto(f"{live_server.url}/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("button[type=submit]")
+    page.wait_for_load_state()
+    if accept_charter and page.url.startswith(f"{live_server.url}/charter/"):
+        accept_charter_page(page)
+
+
+def accept_charter_page(page) -> None:
+    """Tick and accept the charter shown on the page."""
+    page.get_by_test_id("charter-checkbox").check()
+    page.get_by_test_id("charter-accept").click()
+    page.wait_for_load_state()
 
 
 def nav_to(page, name: str) -> None:

@@ -152,6 +152,34 @@ def T(route, method, row, kwargs=lambda w: {}, body=None) -> Entry:  # noqa: N80
     return Entry(route, method, row, kwargs, body, "taxii")
 
 
+def _m(name: str, kwarg: str = "pk") -> Callable[[World], dict[str, Any]]:
+    """Return the kwargs naming the membership world's object `name`."""
+    return lambda w: {kwarg: getattr(w.membership[name], "pk", w.membership[name])}
+
+
+def application_form(w: World) -> dict:
+    return {
+        "organization_name": "Matrix Labs",
+        "contact_name": "Mat Rix",
+        "contact_email": "mat@matrix.example",
+        "claimed": ["model-api", "contact"],
+        "evidence": "Public model API; named contact.",
+        "website": "",
+    }
+
+
+ACCEPT_APPLICATION = {
+    "decision": "accept",
+    "reason": "Meets every criterion.",
+    "criterion_model-api": "met",
+    "criterion_contact": "met",
+}
+NEW_ACCOUNT = {
+    "username": "matrix-new-admin",
+    "password": "a-long-unusual-passphrase-42",
+    "password_again": "a-long-unusual-passphrase-42",
+}
+
 TYPE = {"key": "account-cluster"}
 REASON = {"reason": "Matrix check."}
 
@@ -263,6 +291,34 @@ MATRIX: list[Entry] = [
     P("insights-simulation",             "GET",  "302  403  403  403  200  403  403  403"),
     P("insights-simulation",             "POST", "302  403  403  403  200+ 403  403  403",
       body=lambda w: {"version": w.pending.pk, "limit": "10"}),
+    # Membership: criteria, the application form, its status page and invitations are public;
+    # counsel decides; counsel and regulators read the documents and the charter acceptances.
+    P("membership-criteria",             "GET",  "200  200  200  200  200  200  200  200"),
+    P("membership-apply",                "GET",  "200  200  200  200  200  200  200  200"),
+    P("membership-apply",                "POST", "302+ 302+ 302+ 302+ 302+ 302+ 302+ 302+", body=application_form),
+    P("membership-status",               "GET",  "200  200  200  200  200  200  200  200", _m("status_secret", "secret")),
+    P("membership-invitation",           "GET",  "200  200  200  200  200  200  200  200", _m("invitation_secret", "secret")),
+    P("membership-invitation",           "POST", "302+ 302+ 302+ 302+ 302+ 302+ 302+ 302+", _m("invitation_secret", "secret"),
+      body=lambda w: NEW_ACCOUNT),
+    P("membership-applications",         "GET",  "302  403  403  403  200  403  403  403"),
+    P("membership-application",          "GET",  "302  403  403  403  200  403  403  403", _m("application")),
+    P("membership-application",          "POST", "302  403  403  403  302+ 403  403  403", _m("application"),
+      body=lambda w: ACCEPT_APPLICATION),
+    P("membership-organizations",        "GET",  "302  403  403  403  200  403  403  403"),
+    P("membership-organization-exit",    "POST", "302  403  403  403  302+ 403  403  403", _m("exiting_org"),
+      body=lambda w: {"kind": "removed", **REASON}),
+    P("membership-documents",            "GET",  "302  403  403  403  200  200  403  403"),
+    P("membership-document-new",         "GET",  "302  403  403  403  200  403  403  403", lambda w: {"kind": "charter"}),
+    P("membership-document-new",         "POST", "302  403  403  403  302+ 403  403  403", lambda w: {"kind": "charter"},
+      body=lambda w: {"title": "Charter", "text": "Never discuss prices."}),
+    P("membership-document",             "GET",  "302  403  403  403  200  200  403  403", _m("charter_pending")),
+    P("membership-document-submit",      "POST", "302  403  403  403  302+ 403  403  403", _m("charter_draft")),
+    P("membership-document-decide",      "POST", "302  403  403  403  302+ 403  403  403", _m("charter_pending"),
+      body=lambda w: {"decision": "approve", "statement": "Approved in the matrix."}),
+    P("charter-accept",                  "GET",  "302  200  200  200  200  200  200  200"),
+    P("charter-accept",                  "POST", "302  200  200  200  200  200  200  200",
+      body=lambda w: {"accept": "1"}),
+    P("charter-acceptances",             "GET",  "302  403  403  403  200  200  403  403"),
     # REST API.
     A("api-schema",                      "GET",  "200  200  200  200  200  200  200  200"),
     A("api-docs",                        "GET",  "200  200  200  200  200  200  200  200"),

@@ -6,7 +6,7 @@ the policy pseudonymises, generalises or scrubs. Only Acme and counsel may ever 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from audit.actors import SYSTEM
 from audit.models import AuditCheckpoint, AuditExport
@@ -30,6 +30,7 @@ from sharing.stix import stix_object_id
 from sharing.taxii.collections import collection_id_for
 from tests.factories import member_user
 from tests.governance.fixtures import approve_rules, baseline_rules
+from tests.membership.helpers import build_membership_world
 
 # Values that appear only in Acme's original: pseudonymised, generalised or scrubbed away.
 SECRET_EMAIL = "zq-marker-4471@acme-secret.example"
@@ -71,6 +72,8 @@ class World:
     taxii_status: TaxiiStatus
     acme_collection: str
     taxii_object_id: str
+    # Applications, invitations, criteria and charter versions (tests/membership/helpers.py).
+    membership: dict = field(default_factory=dict)
 
 
 def build_world(*, users, orgs, capture_on_commit) -> World:
@@ -146,6 +149,9 @@ def build_world(*, users, orgs, capture_on_commit) -> World:
         taxii_status=status,
         acme_collection=collection_id_for(orgs["acme"]),
         taxii_object_id=stix_object_id(indicator),
+        membership=build_membership_world(
+            users=users, orgs=orgs, capture_on_commit=capture_on_commit
+        ),
     )
 
 
