@@ -10,6 +10,7 @@ USER_LOGGED_IN = "user.logged_in"
 USER_LOGIN_FAILED = "user.login_failed"
 API_TOKEN_CREATED = "api_token.created"
 API_TOKEN_REVOKED = "api_token.revoked"
+API_TOKEN_POLICY_CHANGED = "api_token.policy_changed"
 HEALTH_PINGED = "system.health_pinged"
 DEMO_SEEDED = "system.demo_seeded"
 

@@ -179,7 +179,7 @@ MATRIX: list[Entry] = [
       body=lambda w: {"text": '{"account-cluster": {"share": false}}'}),
     P("api-tokens",                      "GET",  "302  403  200  403  403  403  200  403"),
     P("api-tokens",                      "POST", "302  403  200+ 403  403  403  200  403",
-      body=lambda w: {"user": w.token.user_id, "name": "matrix"}),
+      body=lambda w: {"user": w.token.user_id, "name": "matrix", "scopes": ["read"]}),
     P("api-token-revoke",                "POST", "302  403  302+ 403  403  403  404  403", _pk("token")),
     # Submissions: own organization only; another organization's is not found.
     P("submission-list",                 "GET",  "302  200  200  200  403  403  200  200"),

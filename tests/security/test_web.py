@@ -346,7 +346,9 @@ def test_hostile_reasons_statements_and_names_render_inert(world, users, orgs):
     assert_inert(page, "approval statement")
     # A token name, on the member admin's token page.
     admin = _login(users, "member_admin")
-    admin.post(reverse("api-tokens"), {"user": users["analyst"].pk, "name": HOSTILE})
+    admin.post(
+        reverse("api-tokens"), {"user": users["analyst"].pk, "name": HOSTILE, "scopes": ["read"]}
+    )
     assert_inert(admin.get(reverse("api-tokens")).content.decode(), "token name")
     # Override and policy documents whose keys are hostile are echoed in the error messages.
     hostile_doc = json.dumps({HOSTILE: {"share": False}})
