@@ -22,6 +22,7 @@ urlpatterns = [
     path("api/v1/", include(api_patterns)),
     path("taxii2/", include("sharing.taxii.urls")),
     path("audit/", include("audit.urls")),
+    path("", include("identity.urls")),
     path("", include("sharing.urls")),
     path("", include("governance.urls")),
 ]

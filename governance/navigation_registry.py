@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib import import_module
 
-NAV_APPS = ("governance", "sharing", "audit")
+NAV_APPS = ("governance", "sharing", "audit", "identity")
 
 
 @dataclass(frozen=True)

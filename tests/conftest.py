@@ -84,6 +84,9 @@ def pytest_configure(config):
         # PBKDF2 dominates the cost of creating fixture users; tests do not need it. Set here,
         # not per test, so live-server threads and the demo seed use the same hasher.
         settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+        from tests import second_factor
+
+        second_factor.install()
 
 
 @pytest.fixture

@@ -60,11 +60,30 @@ def pytest_runtest_makereport(item, call):
 
 
 def login(page, live_server, username: str, password: str) -> None:
-    """Log in through the login form."""
+    """Log in through the login form, then with the code of the user's authenticator app when
+    Clearroom asks for it (every fixture and demo user has one enrolled)."""
     page.goto(f"{live_server.url}/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("button[type=submit]")
+    page.wait_for_load_state()
+    if "/account/second-factor/verify/" in page.url:
+        page.fill("#id_code", authenticator_code(username))
+        page.get_by_test_id("verify-code").click()
+        page.wait_for_load_state()
+
+
+def authenticator_code(username: str) -> str:
+    """Return a code `username`'s authenticator app would show that the server will accept
+    (not one already used: a user signing in twice within 30 s takes the next step's code)."""
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user__username=username, confirmed=True).first()
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    step = max(totp.t(), device.last_t + 1)
+    totp.time = device.t0 + (step - device.drift) * device.step
+    return f"{totp.token():0{device.digits}d}"
 
 
 def nav_to(page, name: str) -> None:
