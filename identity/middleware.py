@@ -38,7 +38,7 @@ STEP_UP: dict[str, set[str]] = {
 
 # What a session reaches before proving its second factor: signing in and out; proving it;
 # and, only while the user has none, enrolling one (never removing one).
-OPEN_ROUTES = {"login", "logout"}
+OPEN_ROUTES = {"login", "logout", "identity:sso-start", "identity:sso-callback"}
 VERIFY_ROUTES = {
     "identity:verify",
     "identity:passkey-authenticate-options",

@@ -47,3 +47,24 @@ class RecoveryCode(models.Model):
 
     def __str__(self) -> str:
         return f"recovery code of {self.user}"
+
+
+class OidcProvider(models.Model):
+    """An organization's OpenID Connect identity provider (single sign-on).
+
+    The client secret is never stored: `client_secret_ref` names where it is read from,
+    `env:VARIABLE` or `file:/path/to/secret`."""
+
+    organization = models.OneToOneField(
+        "governance.Organization", on_delete=models.CASCADE, related_name="oidc_provider"
+    )
+    issuer = models.URLField(max_length=500)
+    client_id = models.CharField(max_length=200)
+    client_secret_ref = models.CharField(max_length=500)
+    email_domains = models.JSONField(default=list)
+    # Members of the organization must sign in through the provider (no password sign-in).
+    mandatory = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.organization}: {self.issuer}"

@@ -7,6 +7,13 @@ from governance.roles import Capability as C
 
 NAV_ITEMS: list = [
     NavItem(
+        "Single sign-on",
+        "identity:org-sso",
+        (C.MANAGE_ORG, C.APPROVE_POLICY),
+        order=92,
+        section="Settings",
+    ),
+    NavItem(
         "Sign-in security", "identity:org-security", (C.MANAGE_ORG,), order=91, section="Settings"
     ),
 ]

@@ -3,7 +3,7 @@ sign-in requirement (/org/security/)."""
 
 from django.urls import path
 
-from identity.views import organization, passkeys, second_factor
+from identity.views import organization, passkeys, second_factor, sso
 
 app_name = "identity"
 
@@ -43,4 +43,7 @@ urlpatterns = [
         name="passkey-authenticate",
     ),
     path("org/security/", organization.security, name="org-security"),
+    path("org/sso/", sso.organization_sso, name="org-sso"),
+    path("login/sso/", sso.sso_start, name="sso-start"),
+    path("login/sso/callback/", sso.sso_callback, name="sso-callback"),
 ]

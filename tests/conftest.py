@@ -8,6 +8,7 @@ import pytest
 # `noqa` into each directory's conftest.
 pytest_plugins = [
     "tests.governance.fixtures",
+    "tests.identity.fixtures",
     "tests.security.fixtures",
     "tests.sharing.fixtures",
     "tests.sharing.fixtures_correlation",

@@ -201,6 +201,16 @@ MATRIX: list[Entry] = [
     P("identity:org-security",           "GET",  "302  403  200  403  403  403  200  403"),
     P("identity:org-security",           "POST", "302  403  302+ 403  403  403  302+ 403",
       body=lambda w: {"required": "on"}),
+    # Single sign-on: anyone may start (an address no organization vouches for goes nowhere);
+    # an answer without a pending sign-in is refused; the provider settings are the member
+    # admin's (counsel's, for the forum).
+    P("identity:sso-start",              "GET",  "200  200  200  200  200  200  200  200"),
+    P("identity:sso-start",              "POST", "200  200  200  200  200  200  200  200",
+      body=lambda w: {"email": "someone@nowhere.invalid"}),
+    P("identity:sso-callback",           "GET",  "400+ 400+ 400+ 400+ 400+ 400+ 400+ 400+"),
+    P("identity:org-sso",                "GET",  "302  403  200  403  200  403  200  403"),
+    P("identity:org-sso",                "POST", "302  403  200  403  200  403  200  403",
+      body=lambda w: {"issuer": "not a url"}),
     # Submissions: own organization only; another organization's is not found.
     P("submission-list",                 "GET",  "302  200  200  200  403  403  200  200"),
     P("submission-new",                  "GET",  "302  200  200  403  403  403  200  200"),
