@@ -274,3 +274,34 @@ def test_demo_users_have_a_documented_authenticator(transactional_db, settings):
 def test_every_fixture_user_holds_an_app(users):
     assert all(TOTPDevice.objects.filter(user=u, confirmed=True).exists() for u in users.values())
     assert member_user  # the factory enrols it
+
+
+def _stale(client, settings) -> None:
+    session = client.session
+    session[sessions.VERIFIED_AT] = time.time() - settings.IDENTITY_STEP_UP_SECONDS - 5
+    session.save()
+
+
+def test_downloading_an_export_and_deciding_a_forum_review_ask_again_when_stale(
+    world, users, settings
+):
+    regulator = Client()
+    regulator.force_login(users["regulator"])
+    download = reverse("audit:export_download", args=[world.export.pk])
+    _stale(regulator, settings)
+    response = regulator.get(download)
+    assert response.status_code == 302
+    expected = f"{reverse('identity:verify')}?next={download.replace('/', '%2F')}"
+    assert response["Location"] == expected
+    api = regulator.get(reverse("audit_api:export-download", args=[world.export.pk]))
+    assert api.status_code == 403 and api.json()["code"] == "second_factor_stale"
+
+    counsel = Client()
+    counsel.force_login(users["counsel2"])
+    _stale(counsel, settings)
+    decide = counsel.post(
+        reverse("review-task-decide", args=[world.forum_task.pk]), {"decision": "approve"}
+    )
+    assert decide["Location"].startswith(reverse("identity:verify"))
+    world.forum_task.refresh_from_db()
+    assert world.forum_task.decided_at is None
