@@ -43,11 +43,14 @@ INSTALLED_APPS = [
     "guardian",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "audit",
     "governance",
     "sharing",
     "transparency",
     "membership",
+    "identity",
 ]
 
 MIDDLEWARE = [
@@ -61,6 +64,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The second factor, inactivity expiry and step-up (identity/middleware.py).
+    "identity.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After sessions and auth: a signed-in person accepts the antitrust charter in force first.
     "membership.middleware.CharterMiddleware",
@@ -145,6 +150,15 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
+# Second factor (identity): a session idle this long is logged out; sensitive actions (approve
+# a policy, decide a review, download an audit export, issue a token) ask for the second factor
+# again when it was proven longer ago than IDENTITY_STEP_UP_SECONDS.
+IDENTITY_IDLE_TIMEOUT_SECONDS = env_int("IDENTITY_IDLE_TIMEOUT_SECONDS", 30 * 60)
+IDENTITY_STEP_UP_SECONDS = env_int("IDENTITY_STEP_UP_SECONDS", 15 * 60)
+IDENTITY_TOTP_ISSUER = env_str("IDENTITY_TOTP_ISSUER", "Clearroom")
+OTP_TOTP_ISSUER = IDENTITY_TOTP_ISSUER
+# WebAuthn relying-party id: the site's host name unless set (e.g. when behind a proxy).
+IDENTITY_WEBAUTHN_RP_ID = env_str("IDENTITY_WEBAUTHN_RP_ID", "") or None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"

@@ -6,6 +6,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from governance.views.dashboard import LoginView
+from identity.forms import PasswordLoginForm
 
 api_patterns = [
     path("", include("governance.api.urls")),
@@ -16,7 +17,8 @@ api_patterns = [
 ]
 
 urlpatterns = [
-    path("login/", LoginView.as_view(), name="login"),
+    # The password form refuses members whose organization makes single sign-on mandatory.
+    path("login/", LoginView.as_view(authentication_form=PasswordLoginForm), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_patterns)),
@@ -24,6 +26,7 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("transparency/", include("transparency.urls")),
     path("", include("membership.urls")),
+    path("", include("identity.urls")),
     path("", include("sharing.urls")),
     path("", include("governance.urls")),
 ]

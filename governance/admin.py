@@ -53,7 +53,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(ReadOnlyAdmin):
-    list_display = ("name", "prefix", "user", "organization", "created_at", "revoked_at")
+    list_display = ("name", "prefix", "user", "organization", "expires_at", "revoked_at")
     exclude = ("token_hash",)
 
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.urls import reverse_lazy
+
+from governance.core import token_rules
 
 DATETIME_LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -63,7 +66,39 @@ class OverrideForm(forms.Form):
 class ApiTokenForm(forms.Form):
     user = forms.ModelChoiceField(queryset=None, label="For user")
     name = forms.CharField(max_length=100, label="Name")
+    scopes = forms.MultipleChoiceField(
+        choices=[
+            (token_rules.READ, "read: read what the user may see"),
+            (token_rules.SUBMIT, "submit: submit, withdraw, review and draft as the user"),
+            (token_rules.AUDIT_READ, "audit:read: read the audit log (audit readers only)"),
+        ],
+        initial=list(token_rules.DEFAULT_SCOPES),
+        widget=forms.CheckboxSelectMultiple,
+        label="Scopes",
+    )
+    days = forms.IntegerField(
+        required=False,
+        min_value=1,
+        initial=token_rules.DEFAULT_LIFETIME_DAYS,
+        label="Expires after (days)",
+    )
+    allowed_networks = forms.CharField(
+        required=False,
+        label="Only from these networks (CIDR, one per line; empty: any address)",
+        widget=forms.Textarea(attrs={"rows": 2, "spellcheck": "false"}),
+    )
 
-    def __init__(self, *args, members=None, **kwargs):
+    def __init__(self, *args, members=None, max_days: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = members
+        if max_days is not None:
+            self.fields["days"].max_value = max_days
+            self.fields["days"].widget.attrs["max"] = max_days
+            self.fields["days"].validators.append(MaxValueValidator(max_days))
+            self.fields["days"].initial = min(token_rules.DEFAULT_LIFETIME_DAYS, max_days)
+
+
+class TokenPolicyForm(forms.Form):
+    max_days = forms.IntegerField(
+        min_value=1, max_value=3650, label="Longest token lifetime allowed (days)"
+    )

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 
 from governance.roles import ROLE_ORG_KIND, OrgKind, Role
 
@@ -18,9 +19,20 @@ class Organization(models.Model):
     # Object permissions on shared indicators are granted to this group (django-guardian).
     group = models.OneToOneField(Group, on_delete=models.PROTECT, related_name="organization")
     created_at = models.DateTimeField(auto_now_add=True)
+    # The longest lifetime its member admin may give an API token (the default is 90 days).
+    api_token_max_days = models.PositiveIntegerField(default=365)
+    # Every member must sign in with a second factor (counsel, regulators and member admins
+    # always must: identity.core.rules).
+    require_second_factor = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(api_token_max_days__gte=1, api_token_max_days__lte=3650),
+                name="api_token_max_days_in_range",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -74,7 +86,13 @@ class ApiToken(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    last_used_ip = models.GenericIPAddressField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # What the token may do (governance.core.token_rules.SCOPES), until when, and from where
+    # (CIDR strings; empty means any address).
+    scopes = models.JSONField(default=list)
+    expires_at = models.DateTimeField()
+    allowed_networks = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -84,7 +102,11 @@ class ApiToken(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.revoked_at is None
+        return self.revoked_at is None and timezone.now() < self.expires_at
+
+    @property
+    def is_expired(self) -> bool:
+        return timezone.now() >= self.expires_at
 
 
 class Sensitivity(models.TextChoices):

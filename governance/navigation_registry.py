@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib import import_module
 
-NAV_APPS = ("governance", "sharing", "audit", "membership")
+NAV_APPS = ("governance", "sharing", "audit", "membership", "identity")
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ import pytest
 # `noqa` into each directory's conftest.
 pytest_plugins = [
     "tests.governance.fixtures",
+    "tests.identity.fixtures",
     "tests.security.fixtures",
     "tests.sharing.fixtures",
     "tests.sharing.fixtures_correlation",
@@ -84,6 +85,9 @@ def pytest_configure(config):
         # PBKDF2 dominates the cost of creating fixture users; tests do not need it. Set here,
         # not per test, so live-server threads and the demo seed use the same hasher.
         settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+        from tests import second_factor
+
+        second_factor.install()
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from audit.actors import SYSTEM
 from governance.models import Organization
 from governance.roles import OrgKind
 from governance.services.accounts import membership_create, organization_create
+from tests.second_factor import enrol_totp
 
 TEST_PASSWORD = "correct-horse-battery-staple"
 
@@ -39,7 +40,8 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 def member_user(username: str, organization: Organization, role: str):
-    """Create a user holding `role` at `organization`."""
+    """Create a user holding `role` at `organization`, with an enrolled TOTP device."""
     user = UserFactory(username=username)
     membership_create(actor=SYSTEM, user=user, organization=organization, role=role)
+    enrol_totp(user)
     return user

@@ -90,6 +90,14 @@ def served(tmp_path):
         _drop_database(database_url)
 
 
+def _demo_code(username: str) -> str:
+    from django_otp.oath import TOTP
+
+    from identity.demo import demo_totp_key
+
+    return f"{TOTP(bytes.fromhex(demo_totp_key(username))).token():06d}"
+
+
 def _login(base: str, username: str) -> requests.Session:
     session = requests.Session()
     page = session.get(f"{base}/login/").text
@@ -99,6 +107,14 @@ def _login(base: str, username: str) -> requests.Session:
         data={"username": username, "password": DEMO_PASSWORD, "csrfmiddlewaretoken": token},
         headers={"Referer": f"{base}/login/"},
     )
+    if "/account/second-factor/verify/" in response.url:
+        # Demo users have an authenticator app with a public secret (README, `demo_totp`).
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.text).group(1)
+        response = session.post(
+            response.url,
+            data={"code": _demo_code(username), "csrfmiddlewaretoken": token, "next": "/"},
+            headers={"Referer": response.url},
+        )
     if response.url.startswith(f"{base}/charter/"):
         # The demo puts an antitrust charter in force: a user accepts it at first login.
         version = re.search(r'name="version" value="(\d+)"', response.text).group(1)

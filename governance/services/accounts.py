@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -13,6 +14,8 @@ from django.utils import timezone
 from audit import actions
 from audit.services.log import audit_record
 from config.errors import AccessDenied, Conflict, ValidationFailed
+from governance.core import token_rules
+from governance.core.token_rules import TokenRuleError
 from governance.models import ApiToken, Membership, Organization
 from governance.permissions import forget_memberships, require
 from governance.roles import ROLE_ORG_KIND, Capability, Role
@@ -20,6 +23,7 @@ from governance.roles import ROLE_ORG_KIND, Capability, Role
 User = get_user_model()
 
 TOKEN_PREFIX = "cr_"
+MAX_TOKEN_DAYS = 3650
 
 
 @transaction.atomic
@@ -78,9 +82,25 @@ def _hash_token(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def _rule_error(exc: TokenRuleError, field: str) -> ValidationFailed:
+    return ValidationFailed(str(exc), errors=[{"field": field, "message": str(exc)}])
+
+
 @transaction.atomic
-def api_token_create(*, actor, user, organization: Organization, name: str) -> tuple[ApiToken, str]:
-    """Create an API token for `user`; return it and the secret, shown once and never stored."""
+def api_token_create(
+    *,
+    actor,
+    user,
+    organization: Organization,
+    name: str,
+    scopes: Iterable[str] | None = None,
+    days: int | None = None,
+    allowed_networks: str | Iterable[str] = (),
+) -> tuple[ApiToken, str]:
+    """Create an API token for `user`; return it and the secret, shown once and never stored.
+
+    Without `scopes` the token may `read` and `submit`; without `days` it lives 90 days (or
+    the organization's maximum if shorter); `allowed_networks` limits where it is used from."""
     require(actor, Capability.MANAGE_ORG, organization)
     if not Membership.objects.filter(user=user, organization=organization).exists():
         raise AccessDenied("API tokens can only be issued to members of your organization.")
@@ -89,6 +109,23 @@ def api_token_create(*, actor, user, organization: Organization, name: str) -> t
         raise ValidationFailed(
             "Give the token a name.", errors=[{"field": "name", "message": "required"}]
         )
+    try:
+        scopes = token_rules.normalize_scopes(scopes)
+    except TokenRuleError as exc:
+        raise _rule_error(exc, "scopes") from None
+    try:
+        networks = token_rules.parse_networks(allowed_networks)
+    except TokenRuleError as exc:
+        raise _rule_error(exc, "allowed_networks") from None
+    now = timezone.now()
+    # Read afresh: the member admin may have just lowered it.
+    max_days = Organization.objects.values_list("api_token_max_days", flat=True).get(
+        pk=organization.pk
+    )
+    try:
+        expires_at = token_rules.expiry(now, days, max_days)
+    except TokenRuleError as exc:
+        raise _rule_error(exc, "days") from None
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user,
@@ -97,13 +134,23 @@ def api_token_create(*, actor, user, organization: Organization, name: str) -> t
         prefix=secret[:10],
         token_hash=_hash_token(secret),
         created_by=actor,
+        scopes=scopes,
+        expires_at=expires_at,
+        allowed_networks=networks,
     )
     audit_record(
         actor=actor,
         action=actions.API_TOKEN_CREATED,
         obj=token,
         organization=organization,
-        data={"user_id": user.pk, "name": token.name, "prefix": token.prefix},
+        data={
+            "user_id": user.pk,
+            "name": token.name,
+            "prefix": token.prefix,
+            "scopes": scopes,
+            "expires_at": expires_at.isoformat(),
+            "allowed_networks": networks,
+        },
     )
     return token, secret
 
@@ -126,8 +173,37 @@ def api_token_revoke(*, actor, token: ApiToken) -> ApiToken:
     return token
 
 
-def api_token_authenticate(secret: str) -> ApiToken | None:
-    """Return the active token whose secret is `secret`, or None."""
+@transaction.atomic
+def organization_token_policy_set(
+    *, actor, organization: Organization, max_days: int
+) -> Organization:
+    """Set the longest lifetime `organization`'s member admin may give a new API token."""
+    require(actor, Capability.MANAGE_ORG, organization)
+    if not 1 <= max_days <= MAX_TOKEN_DAYS:
+        raise ValidationFailed(
+            f"The maximum lifetime is between 1 and {MAX_TOKEN_DAYS} days.",
+            errors=[{"field": "max_days", "message": f"between 1 and {MAX_TOKEN_DAYS}"}],
+        )
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    before = organization.api_token_max_days
+    if before != max_days:
+        Organization.objects.filter(pk=organization.pk).update(api_token_max_days=max_days)
+        organization.refresh_from_db()
+        audit_record(
+            actor=actor,
+            action=actions.API_TOKEN_POLICY_CHANGED,
+            obj=organization,
+            organization=organization,
+            data={"max_days": max_days, "before": before},
+        )
+    return organization
+
+
+def api_token_find(secret: str) -> ApiToken | None:
+    """Return the unrevoked token of an active user whose secret is `secret`, or None.
+
+    Expiry, scope and source address are checked by `api_token_check`, so that a refusal can
+    say which one failed."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
     token = (
@@ -137,8 +213,28 @@ def api_token_authenticate(secret: str) -> ApiToken | None:
     )
     if token is None or not token.user.is_active:
         return None
-    now = timezone.now()
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        # Bookkeeping, not a domain change: throttled to one write a minute per token.
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token
+
+
+def api_token_check(
+    token: ApiToken, *, needed: str | None, address: str | None
+) -> tuple[str, str] | None:
+    """Return why `token` may not be used for a request needing scope `needed` from `address`
+    (code, sentence), or None after noting its use."""
+    now = timezone.now()
+    refused = token_rules.refusal(
+        now=now,
+        expires_at=token.expires_at,
+        scopes=token.scopes,
+        networks=token.allowed_networks,
+        address=address,
+        needed=needed,
+    )
+    if refused is not None:
+        return refused
+    stale = token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60
+    if stale or token.last_used_ip != address:
+        # Bookkeeping, not a domain change: throttled to one write a minute per token and
+        # address.
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now, last_used_ip=address)
+    return None

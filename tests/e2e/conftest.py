@@ -60,7 +60,9 @@ def pytest_runtest_makereport(item, call):
 
 
 def login(page, live_server, username: str, password: str, *, accept_charter: bool = True) -> None:
-    """Log in through the login form; accept the antitrust charter when it is asked for.
+    """Log in through the login form, then with the code of the user's authenticator app when
+    Clearroom asks for it (every fixture and demo user has one enrolled); accept the antitrust
+    charter when it is asked for.
 
     The demo puts a charter in force, so a demo user's first page after login is the charter
     (tests/e2e/test_membership.py walks that page itself with `accept_charter=False`).
@@ -70,6 +72,10 @@ def login(page, live_server, username: str, password: str, *, accept_charter: bo
     page.fill("#id_password", password)
     page.click("button[type=submit]")
     page.wait_for_load_state()
+    if "/account/second-factor/verify/" in page.url:
+        page.fill("#id_code", authenticator_code(username))
+        page.get_by_test_id("verify-code").click()
+        page.wait_for_load_state()
     if accept_charter and page.url.startswith(f"{live_server.url}/charter/"):
         accept_charter_page(page)
 
@@ -79,6 +85,19 @@ def accept_charter_page(page) -> None:
     page.get_by_test_id("charter-checkbox").check()
     page.get_by_test_id("charter-accept").click()
     page.wait_for_load_state()
+
+
+def authenticator_code(username: str) -> str:
+    """Return a code `username`'s authenticator app would show that the server will accept
+    (not one already used: a user signing in twice within 30 s takes the next step's code)."""
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user__username=username, confirmed=True).first()
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    step = max(totp.t(), device.last_t + 1)
+    totp.time = device.t0 + (step - device.drift) * device.step
+    return f"{totp.token():0{device.digits}d}"
 
 
 def nav_to(page, name: str) -> None:

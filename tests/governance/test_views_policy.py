@@ -139,7 +139,10 @@ def test_override_page_refuses_looser_rules(baseline_policy, client, users):
 
 def test_api_token_page_shows_secret_once_and_revokes(catalog, client, users):
     client.force_login(users["member_admin"])
-    response = client.post(reverse("api-tokens"), {"user": users["analyst"].pk, "name": "pipeline"})
+    response = client.post(
+        reverse("api-tokens"),
+        {"user": users["analyst"].pk, "name": "pipeline", "scopes": ["read", "submit"]},
+    )
     token = ApiToken.objects.get()
     html = response.content.decode()
     assert 'data-testid="token-secret"' in html
@@ -155,7 +158,8 @@ def test_api_token_page_shows_secret_once_and_revokes(catalog, client, users):
 def test_api_token_page_cannot_issue_to_outsiders(catalog, client, users):
     client.force_login(users["member_admin"])
     response = client.post(
-        reverse("api-tokens"), {"user": users["other_analyst"].pk, "name": "sneaky"}
+        reverse("api-tokens"),
+        {"user": users["other_analyst"].pk, "name": "sneaky", "scopes": ["read"]},
     )
     assert response.status_code == 200
     assert not ApiToken.objects.exists()

@@ -216,8 +216,38 @@ MATRIX: list[Entry] = [
       body=lambda w: {"text": '{"account-cluster": {"share": false}}'}),
     P("api-tokens",                      "GET",  "302  403  200  403  403  403  200  403"),
     P("api-tokens",                      "POST", "302  403  200+ 403  403  403  200  403",
-      body=lambda w: {"user": w.token.user_id, "name": "matrix"}),
+      body=lambda w: {"user": w.token.user_id, "name": "matrix", "scopes": ["read"]}),
     P("api-token-revoke",                "POST", "302  403  302+ 403  403  403  404  403", _pk("token")),
+    # Second factor: each user's own (the fixture users have an authenticator app and a verified
+    # session); a wrong code is a failed attempt, audited. The organization's requirement: its
+    # member admin.
+    P("identity:factors",                "GET",  "302  200  200  200  200  200  200  200"),
+    P("identity:verify",                 "GET",  "302  200  200  200  200  200  200  200"),
+    P("identity:verify",                 "POST", "302  200+ 200+ 200+ 200+ 200+ 200+ 200+",
+      body=lambda w: {"code": "not-a-code"}),
+    P("identity:totp-start",             "POST", "302  200  200  200  200  200  200  200"),
+    P("identity:totp-confirm",           "POST", "302  404  404  404  404  404  404  404",
+      body=lambda w: {"device": 0, "code": "123456"}),
+    P("identity:recovery-codes",         "POST", "302  200+ 200+ 200+ 200+ 200+ 200+ 200+"),
+    P("identity:remove",                 "POST", "302  404  404  404  404  404  404  404",
+      lambda w: {"method": "totp", "pk": 0}),
+    P("identity:passkey-register-options", "POST", "302  200  200  200  200  200  200  200"),
+    P("identity:passkey-register",       "POST", "302  400  400  400  400  400  400  400"),
+    P("identity:passkey-authenticate-options", "POST", "302  200  200  200  200  200  200  200"),
+    P("identity:passkey-authenticate",   "POST", "302  400  400  400  400  400  400  400"),
+    P("identity:org-security",           "GET",  "302  403  200  403  403  403  200  403"),
+    P("identity:org-security",           "POST", "302  403  302+ 403  403  403  302+ 403",
+      body=lambda w: {"required": "on"}),
+    # Single sign-on: anyone may start (an address no organization vouches for goes nowhere);
+    # an answer without a pending sign-in is refused; the provider settings are the member
+    # admin's (counsel's, for the forum).
+    P("identity:sso-start",              "GET",  "200  200  200  200  200  200  200  200"),
+    P("identity:sso-start",              "POST", "200  200  200  200  200  200  200  200",
+      body=lambda w: {"email": "someone@nowhere.invalid"}),
+    P("identity:sso-callback",           "GET",  "400+ 400+ 400+ 400+ 400+ 400+ 400+ 400+"),
+    P("identity:org-sso",                "GET",  "302  403  200  403  200  403  200  403"),
+    P("identity:org-sso",                "POST", "302  403  200  403  200  403  200  403",
+      body=lambda w: {"issuer": "not a url"}),
     # Submissions: own organization only; another organization's is not found.
     P("submission-list",                 "GET",  "302  200  200  200  403  403  200  200"),
     P("submission-new",                  "GET",  "302  200  200  403  403  403  200  200"),

@@ -1,0 +1,1 @@
+"""Identity's pure cores: plain functions over plain data, no Django."""

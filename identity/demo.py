@@ -1,0 +1,40 @@
+"""Demo second factors: every demo user has an authenticator app enrolled, with a secret that
+is derived from the user name and therefore public, like the demo password. `manage.py
+demo_totp <user>` prints the code it shows now (README). Demo only: seed_demo refuses to run
+with DEBUG off unless forced."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from governance.demo import USERS
+
+DEMO_DEVICE_NAME = "Demo authenticator"
+
+
+def demo_totp_key(username: str) -> str:
+    """Return the public demo TOTP secret of `username` (hex, 20 bytes)."""
+    return hashlib.sha256(f"clearroom-demo-totp:{username}".encode()).hexdigest()[:40]
+
+
+@transaction.atomic
+def seed(stdout=None) -> dict[str, int]:
+    """Enrol the demo authenticator of every demo user who has none."""
+    created = 0
+    for username, *_ in USERS:
+        user = get_user_model().objects.filter(username=username).first()
+        if user is None:
+            continue
+        _, made = TOTPDevice.objects.get_or_create(
+            user=user,
+            name=DEMO_DEVICE_NAME,
+            defaults={"key": demo_totp_key(username), "confirmed": True},
+        )
+        created += made
+    if stdout is not None:
+        stdout.write(f"demo authenticators enrolled: {created}")
+    return {"totp_devices": created}
