@@ -18,7 +18,17 @@ from membership.selectors.documents import charter_in_force
 
 # Machines (API, TAXII), assets, the admin, and the public transparency report and checkpoint
 # feed (anyone reads them without logging in, so a signed-in user needs no charter for them).
-NOT_GATED_PREFIXES = ("/api/", "/taxii2/", "/static/", "/admin/", "/transparency/")
+# The second factor's pages and single sign-on come first: a person proves who they are
+# (identity's middleware runs before this one), then accepts the charter.
+NOT_GATED_PREFIXES = (
+    "/api/",
+    "/taxii2/",
+    "/static/",
+    "/admin/",
+    "/transparency/",
+    "/account/second-factor/",
+    "/login/",
+)
 # Pages a person needs before (or instead of) accepting: signing in and out, the charter
 # itself, and the public membership pages.
 NOT_GATED_ROUTES = frozenset(

@@ -35,6 +35,7 @@ ROUTE_SCOPES: dict[str, dict[str, str | None]] = {
     "api-review-tasks": {"GET": READ},
     "api-review-task": {"GET": READ},
     "api-review-task-claim": {"POST": SUBMIT},
+    "api-review-tasks-claim-next": {"POST": SUBMIT},
     "api-review-task-release": {"POST": SUBMIT},
     "api-review-task-reassign": {"POST": SUBMIT},
     "api-review-task-decide": {"POST": SUBMIT},
@@ -45,6 +46,9 @@ ROUTE_SCOPES: dict[str, dict[str, str | None]] = {
     "api-markings-acknowledge": {"POST": SUBMIT},
     # sharing: insights and the STIX export
     "api-correlated-indicators": {"GET": READ},
+    # "Check my list" (clearroom-match): reading, with a lab's own blinded values; a read-only
+    # token is enough, as it is for the feed the script compares with.
+    "api-oprf-evaluate": {"POST": READ},
     "api-campaigns": {"GET": READ},
     "api-statistics": {"GET": READ},
     "api-statistics-compile": {"POST": SUBMIT},

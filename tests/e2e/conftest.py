@@ -87,6 +87,21 @@ def accept_charter_page(page) -> None:
     page.wait_for_load_state()
 
 
+def enrol_authenticator(page) -> None:
+    """Enrol an authenticator app on the enrolment page Clearroom shows, as a person does:
+    read the secret, type the app's code, and see the recovery codes."""
+    import base64
+
+    from django_otp.oath import TOTP
+
+    page.get_by_test_id("totp-start").click()
+    secret = page.get_by_test_id("totp-secret").inner_text()
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+    page.fill("#id_code", f"{TOTP(key).token():06d}")
+    page.get_by_test_id("totp-confirm").click()
+    page.get_by_test_id("recovery-codes").wait_for()
+
+
 def authenticator_code(username: str) -> str:
     """Return a code `username`'s authenticator app would show that the server will accept
     (not one already used: a user signing in twice within 30 s takes the next step's code)."""

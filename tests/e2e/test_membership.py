@@ -12,7 +12,7 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from governance.demo import DEMO_PASSWORD
-from tests.e2e.conftest import accept_charter_page, login, nav_to
+from tests.e2e.conftest import accept_charter_page, enrol_authenticator, login, nav_to
 
 pytestmark = pytest.mark.browser
 
@@ -81,7 +81,11 @@ def test_a_lab_applies_counsel_accepts_and_its_admin_joins(demo, live_server, pa
     form.locator("#id_password").fill("vega-long-passphrase-2026")
     form.get_by_label("Password (again)").fill("vega-long-passphrase-2026")
     form.get_by_role("button", name="Create my account").click()
-    # The new member admin accepts the charter in force, then lands on their dashboard.
+    # The new member admin sets up a second factor (mandatory for member admins), accepts the
+    # charter in force, then lands on their dashboard.
+    expect(page.get_by_test_id("enrol-required")).to_be_visible()
+    enrol_authenticator(page)
+    page.goto(f"{live_server.url}/")
     accept_charter_page(page)
     expect(page).to_have_url(f"{live_server.url}/")
     expect(page.get_by_test_id("dashboard-role")).to_contain_text("Member admin")
