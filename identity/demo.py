@@ -9,11 +9,24 @@ import hashlib
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from governance.demo import USERS
 
 DEMO_DEVICE_NAME = "Demo authenticator"
+
+
+def current_code(user) -> str | None:
+    """Return the code `user`'s demo authenticator shows now, or None without one.
+
+    Only a device seeded by the demo, with the public demo secret, has a code to show: a device
+    a person enrolled themselves never does."""
+    device = TOTPDevice.objects.filter(user=user, name=DEMO_DEVICE_NAME, confirmed=True).first()
+    if device is None or device.key != demo_totp_key(user.get_username()):
+        return None
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"
 
 
 def demo_totp_key(username: str) -> str:

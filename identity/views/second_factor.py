@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -11,7 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from config.errors import ValidationFailed
 from config.pages import form_add_errors, page
-from identity import sessions
+from identity import demo, sessions
 from identity.forms import CodeForm, TotpConfirmForm
 from identity.selectors.second_factor import factors_of
 from identity.services.second_factor import (
@@ -66,10 +67,13 @@ def verify(request):
                 )
             return redirect(_next(request))
         form.add_error("code", "That code does not match. Try the current code again.")
+    # The demo's authenticators have public secrets: its page shows their code, as the demo's
+    # login page shows the demo password. Never outside a demo installation.
+    demo_code = demo.current_code(request.user) if settings.CLEARROOM_DEMO else None
     return render(
         request,
         "identity/verify.html",
-        {"form": form, "factors": held, "next": _next(request)},
+        {"form": form, "factors": held, "next": _next(request), "demo_code": demo_code},
     )
 
 

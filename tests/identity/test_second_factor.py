@@ -266,7 +266,16 @@ def test_demo_users_have_a_documented_authenticator(transactional_db, settings):
 
     client = Client()
     client.post(reverse("login"), {"username": "counsel", "password": DEMO_PASSWORD})
-    assert client.post(reverse("identity:verify"), {"code": code}).status_code == 302
+    # Outside a demo installation the page never shows a code; in one, it shows the demo code.
+    settings.CLEARROOM_DEMO = False
+    assert b"demo-code" not in client.get(reverse("identity:verify")).content
+    settings.CLEARROOM_DEMO = True
+    shown = client.get(reverse("identity:verify")).content.decode()
+    assert 'data-testid="demo-code"' in shown
+    import re
+
+    shown_code = re.search(r"code it shows now is\s+<code>(\d{6})</code>", shown).group(1)
+    assert client.post(reverse("identity:verify"), {"code": shown_code}).status_code == 302
     # The second factor is proven; the demo's antitrust charter is the next (and last) step.
     after = client.get(reverse("dashboard"))
     assert after.status_code == 302 and after["Location"].startswith(reverse("charter-accept"))

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from identity.demo import DEMO_DEVICE_NAME
+from identity.demo import current_code
 
 
 class Command(BaseCommand):
@@ -16,10 +15,8 @@ class Command(BaseCommand):
         parser.add_argument("username")
 
     def handle(self, *args, username: str, **options):
-        device = TOTPDevice.objects.filter(
-            user__username=username, name=DEMO_DEVICE_NAME, confirmed=True
-        ).first()
-        if device is None:
+        user = get_user_model().objects.filter(username=username).first()
+        code = current_code(user) if user is not None else None
+        if code is None:
             raise CommandError(f"{username} has no demo authenticator (run seed_demo first).")
-        totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-        self.stdout.write(f"{totp.token():0{device.digits}d}")
+        self.stdout.write(code)
