@@ -10,6 +10,8 @@ RUNTIME_STAMP := $(VENV)/.installed-runtime
 DEV_STAMP := $(VENV)/.installed-dev
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The demo's local identity provider (single sign-on for Meridian Systems), when it can run.
+SSO_PORT ?= 8001
 DATABASE_URL_TEST ?= postgres://postgres@127.0.0.1:5432/clearroom
 CELERY_BROKER_URL_TEST ?= redis://127.0.0.1:6379/15
 # The demo paths that `make test` runs a second time on the embedded SQLite database.
@@ -51,8 +53,7 @@ run: $(RUNTIME_STAMP)
 	mkdir -p var
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	@echo "Clearroom demo: http://$(HOST):$(PORT)/  (demo logins on the login page and in README.md)"
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	@bash scripts/run_demo.sh $(PY) $(HOST) $(PORT) $(SSO_PORT)
 
 # The production shape, locally: gunicorn, a Celery worker and beat, on PostgreSQL and Redis,
 # DEBUG off (scripts/serve.sh; SEED_DEMO=1 seeds the demo data first).

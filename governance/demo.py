@@ -43,6 +43,11 @@ for _slug, _name in (("northwind", "Northwind"), ("halcyon", "Halcyon"), ("merid
     ]
 
 
+def demo_email(username: str, slug: str) -> str:
+    """The demo address of `username` of organization `slug` (one mail domain per lab)."""
+    return f"{username}@{slug}.demo.invalid"
+
+
 @transaction.atomic
 def seed(stdout=None) -> dict[str, int]:
     """Create the demo organizations and users when missing; return what was created."""
@@ -63,9 +68,12 @@ def seed(stdout=None) -> dict[str, int]:
                 password=DEMO_PASSWORD,
                 first_name=first,
                 last_name=last,
-                email=f"{username}@demo.invalid",
+                email=demo_email(username, slug),
             )
             created["users"] += 1
+        elif user.email == f"{username}@demo.invalid":  # seeded before labs had own domains
+            user.email = demo_email(username, slug)
+            user.save(update_fields=["email"])
         if not Membership.objects.filter(user=user, organization=orgs[slug]).exists():
             membership_create(actor=SYSTEM, user=user, organization=orgs[slug], role=role)
     created["policy_versions"] = _seed_policy(User)
