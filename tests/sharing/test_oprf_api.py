@@ -8,29 +8,13 @@ import json
 import pytest
 from django.urls import reverse
 
-from audit.models import AuditEvent
 from sharing.core import oprf
 from sharing.core.match import canonical_form
 from sharing.core.redaction import pseudonymize_value
 from sharing.keys import pseudonym_key, threshold_evaluator
+from tests.sharing.oprf_helpers import URL, blind, evaluation_events, post_evaluation
 
 pytestmark = pytest.mark.django_db
-URL = "/api/v1/oprf/evaluate/"
-
-
-def _post(client, user, body):
-    client.force_login(user)
-    return client.post(URL, data=json.dumps(body), content_type="application/json")
-
-
-def _blind(*values: str):
-    pairs = [oprf.blind(canonical_form(v).encode()) for v in values]
-    body = {"blinded_elements": [base64.b64encode(b).decode() for _, b in pairs]}
-    return pairs, body
-
-
-def _events():
-    return AuditEvent.objects.filter(action="oprf.evaluated")
 
 
 def test_route_name_is_the_documented_path():
@@ -39,24 +23,24 @@ def test_route_name_is_the_documented_path():
 
 def test_member_gets_the_pseudonym_intake_publishes(client, users, settings):
     value = "Farm01@Mailinator.example"
-    pairs, body = _blind(value)
-    response = _post(client, users["analyst"], body)
+    pairs, body = blind(value)
+    response = post_evaluation(client, users["analyst"], body)
     assert response.status_code == 200
     data = response.json()
     assert data["key_id"] == settings.CLEARROOM_PSEUDONYM_KEY_ID
     evaluated = base64.b64decode(data["evaluated_elements"][0])
-    blind, _ = pairs[0]
+    scalar, _ = pairs[0]
     token = oprf.token_text(
-        data["key_id"], oprf.finalize(canonical_form(value).encode(), blind, evaluated)
+        data["key_id"], oprf.finalize(canonical_form(value).encode(), scalar, evaluated)
     )
     assert token == pseudonymize_value(value, "email", pseudonym_key())
 
 
 def test_each_batch_is_one_audit_event_with_counts_only(client, users):
     values = ["alice@example.com", "bob@example.com", "+1 555 0100"]
-    _, body = _blind(*values)
-    assert _post(client, users["analyst"], body).status_code == 200
-    [event] = _events()
+    _, body = blind(*values)
+    assert post_evaluation(client, users["analyst"], body).status_code == 200
+    [event] = evaluation_events()
     assert event.data == {"elements": 3, "key_id": event.object_id}
     assert event.actor_org == "acme"
     text = json.dumps(event.data) + event.object_id
@@ -66,10 +50,10 @@ def test_each_batch_is_one_audit_event_with_counts_only(client, users):
 
 @pytest.mark.parametrize("who", ["counsel", "regulator"])
 def test_oversight_may_not_evaluate(client, users, who):
-    _, body = _blind("alice@example.com")
-    response = _post(client, users[who], body)
+    _, body = blind("alice@example.com")
+    response = post_evaluation(client, users[who], body)
     assert response.status_code == 403
-    assert not _events().exists()
+    assert not evaluation_events().exists()
 
 
 def test_anonymous_is_refused(client):
@@ -89,42 +73,42 @@ def test_anonymous_is_refused(client):
     ids=["empty", "not-base64", "identity", "not-a-point", "short"],
 )
 def test_bad_elements_get_a_400_and_leave_nothing(client, users, elements, field):
-    response = _post(client, users["analyst"], {"blinded_elements": elements})
+    response = post_evaluation(client, users["analyst"], {"blinded_elements": elements})
     assert response.status_code == 400
     assert field in {e["field"] for e in response.json()["errors"]}
-    assert not _events().exists()
+    assert not evaluation_events().exists()
 
 
 def test_a_batch_over_the_limit_is_refused(client, users, settings):
     settings.CLEARROOM_OPRF_MAX_BATCH = 2
-    _, body = _blind("a@example.com", "b@example.com", "c@example.com")
-    response = _post(client, users["analyst"], body)
+    _, body = blind("a@example.com", "b@example.com", "c@example.com")
+    response = post_evaluation(client, users["analyst"], body)
     assert response.status_code == 400
-    assert not _events().exists()
+    assert not evaluation_events().exists()
 
 
 def test_rate_limit_answers_429_with_retry_after(client, users, settings):
     settings.CLEARROOM_OPRF_RATE_PER_MINUTE = 3
-    _, body = _blind("a@example.com", "b@example.com")
-    assert _post(client, users["analyst"], body).status_code == 200
-    response = _post(client, users["analyst"], body)
+    _, body = blind("a@example.com", "b@example.com")
+    assert post_evaluation(client, users["analyst"], body).status_code == 200
+    response = post_evaluation(client, users["analyst"], body)
     assert response.status_code == 429
     assert 1 <= int(response["Retry-After"]) <= 60
-    assert _events().count() == 1  # the refused batch was neither evaluated nor counted
+    assert evaluation_events().count() == 1  # the refused batch was neither evaluated nor counted
     # The limit is per member organisation: Globex is not slowed by Acme's use.
-    assert _post(client, users["other_analyst"], body).status_code == 200
+    assert post_evaluation(client, users["other_analyst"], body).status_code == 200
 
 
 def test_daily_quota_answers_429(client, users, settings):
     settings.CLEARROOM_OPRF_QUOTA_PER_DAY = 4
-    _, body = _blind("a@example.com", "b@example.com", "c@example.com")
-    first = _post(client, users["analyst"], body)
+    _, body = blind("a@example.com", "b@example.com", "c@example.com")
+    first = post_evaluation(client, users["analyst"], body)
     assert first.status_code == 200 and first.json()["quota_remaining"] == 1
-    response = _post(client, users["analyst"], body)
+    response = post_evaluation(client, users["analyst"], body)
     assert response.status_code == 429
     assert int(response["Retry-After"]) > 60
     # Another member of the same organisation shares the quota.
-    assert _post(client, users["member_admin"], body).status_code == 429
+    assert post_evaluation(client, users["member_admin"], body).status_code == 429
 
 
 def test_too_few_share_holders_answer_503(client, users, settings, tmp_path):
@@ -135,10 +119,10 @@ def test_too_few_share_holders_answer_503(client, users, settings, tmp_path):
     for name in ("volunteer-1", "volunteer-2"):
         (folder / f"{name}.credential").unlink()
     (folder / "manifest.json").touch()
-    _, body = _blind("alice@example.com")
-    response = _post(client, users["analyst"], body)
+    _, body = blind("alice@example.com")
+    response = post_evaluation(client, users["analyst"], body)
     assert response.status_code == 503
-    assert not _events().exists()
+    assert not evaluation_events().exists()
 
 
 def test_a_holder_refuses_a_wrong_credential(settings, tmp_path):

@@ -21,6 +21,7 @@ import pytest
 from sharing.core import oprf
 from sharing.core.share_holder import HolderShare, answer
 from sharing.keys import threshold_evaluator
+from tests.sharing.oprf_helpers import blind, evaluation_events, post_evaluation
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -128,11 +129,9 @@ def test_forum_with_one_share_evaluates_through_remote_holders_while_t_answer(
         with pytest.raises(oprf.ThresholdError):
             threshold_evaluator(key_id)([element])
         # Through the API, members get 503 and nothing is recorded.
-        from tests.sharing.test_oprf_api import _blind, _events, _post
-
-        _, body = _blind("alice@example.com")
-        assert _post(client, users["analyst"], body).status_code == 503
-        assert not _events().exists()
+        _, body = blind("alice@example.com")
+        assert post_evaluation(client, users["analyst"], body).status_code == 503
+        assert not evaluation_events().exists()
     finally:
         for process in processes.values():
             process.terminate()
