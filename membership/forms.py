@@ -105,6 +105,17 @@ class ExitForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=MAX_REASON)
 
 
+class ColleagueInviteForm(forms.Form):
+    email = forms.EmailField(label="E-mail address", max_length=254)
+    role = forms.ChoiceField(
+        choices=[
+            ("analyst", "Analyst"),
+            ("legal_reviewer", "Legal reviewer"),
+            ("member_admin", "Member admin"),
+        ]
+    )
+
+
 class InvitationAcceptForm(forms.Form):
     username = forms.CharField(max_length=150)
     first_name = forms.CharField(max_length=150, required=False)

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 
 from governance.models import Organization
+from governance.roles import Role
 
 
 class DocumentKind(models.TextChoices):
@@ -152,6 +153,10 @@ class MemberInvitation(models.Model):
 
     def __str__(self) -> str:
         return f"Invitation to {self.organization} ({self.role})"
+
+    @property
+    def role_label(self) -> str:
+        return Role(self.role).label
 
 
 class ExitKind(models.TextChoices):

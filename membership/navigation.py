@@ -27,6 +27,7 @@ NAV_ITEMS: list = [
     NavItem(
         "Charter acceptances", "charter-acceptances", (C.READ_AUDIT,), order=77, section="Policy"
     ),
+    NavItem("People", "membership-people", (C.MANAGE_ORG,), order=89, section="Settings"),
 ]
 
 

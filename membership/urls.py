@@ -1,6 +1,6 @@
 from django.urls import path
 
-from membership.views import applications, charter, documents, invitations, public
+from membership.views import applications, charter, documents, invitations, people, public
 
 urlpatterns = [
     # Public (no login).
@@ -51,6 +51,7 @@ urlpatterns = [
         name="membership-document-decide",
     ),
     # Every signed-in person; counsel and regulators see who accepted.
+    path("membership/people/", people.people, name="membership-people"),
     path("charter/", charter.charter_accept_view, name="charter-accept"),
     path("charter/acceptances/", charter.charter_acceptances, name="charter-acceptances"),
 ]

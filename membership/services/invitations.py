@@ -9,24 +9,34 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
 from audit import actions
 from audit.services.log import audit_record
-from config.errors import Conflict, NotFound, ValidationFailed
+from config.errors import AccessDenied, Conflict, NotFound, ValidationFailed
 from config.links import absolute_url
 from governance.models import Organization
+from governance.permissions import can
+from governance.roles import Capability, Role
 from governance.services.accounts import membership_create
 from membership.core.tokens import new_token, token_hash
 from membership.models import MemberInvitation, MembershipApplication
 
 
-def _send_invitation(*, email: str, organization_name: str, secret: str, expires_at) -> None:
+def _send_invitation(
+    *, email: str, organization_name: str, secret: str, expires_at, role: str, welcome: bool
+) -> None:
     subject = f"[{settings.CLEARROOM_FORUM_NAME}] Your invitation to Clearroom"
-    body = (
+    opening = (
         f"{organization_name} is now a member of {settings.CLEARROOM_FORUM_NAME}.\n\n"
-        "Open this one-time link to create your account as its member admin:\n"
+        if welcome
+        else f"{organization_name}'s member admin invites you to Clearroom.\n\n"
+    )
+    body = (
+        opening + f"Open this one-time link to create your account as its "
+        f"{Role(role).label.lower()}:\n"
         f"{absolute_url('membership-invitation', secret)}\n\n"
         f"The link works once and expires on {expires_at:%Y-%m-%d %H:%M} UTC.\n"
     )
@@ -74,9 +84,45 @@ def invitation_create(
             organization_name=organization.name,
             secret=secret,
             expires_at=invitation.expires_at,
+            role=role,
+            welcome=application is not None,
         )
     )
     return invitation
+
+
+# The roles a member admin may invite colleagues to (counsel and regulators are the forum's).
+INVITABLE_ROLES = (Role.ANALYST, Role.LEGAL_REVIEWER, Role.MEMBER_ADMIN)
+
+
+@transaction.atomic
+def colleague_invite(*, actor, organization: Organization, email: str, role: str):
+    """Invite a colleague to `organization` (its member admin only): the one way new people
+    join an organization; with single sign-on they then sign in through the lab's provider."""
+    if not organization.is_member or not can(actor, Capability.MANAGE_ORG, organization):
+        raise AccessDenied("Only the organization's member admin invites people.")
+    email = (email or "").strip()
+    errors = []
+    try:
+        validate_email(email)
+    except ValidationError:
+        errors.append({"field": "email", "message": "must be an e-mail address"})
+    if role not in INVITABLE_ROLES:
+        errors.append(
+            {"field": "role", "message": "must be analyst, legal reviewer or member admin"}
+        )
+    if not errors and organization.memberships.filter(user__email__iexact=email).exists():
+        errors.append(
+            {"field": "email", "message": "already belongs to a member of the organization"}
+        )
+    pending = organization.invitations.filter(
+        accepted_at__isnull=True, expires_at__gt=timezone.now()
+    )
+    if not errors and pending.filter(email__iexact=email).exists():
+        errors.append({"field": "email", "message": "has an invitation that has not expired"})
+    if errors:
+        raise ValidationFailed("The invitation was not sent.", errors=errors)
+    return invitation_create(actor=actor, organization=organization, email=email, role=role)
 
 
 def invitation_open(secret: str) -> MemberInvitation:

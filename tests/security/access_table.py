@@ -323,6 +323,10 @@ MATRIX: list[Entry] = [
       body=lambda w: {"version": w.pending.pk, "limit": "10"}),
     # Membership: criteria, the application form, its status page and invitations are public;
     # counsel decides; counsel and regulators read the documents and the charter acceptances.
+    # A member admin invites colleagues to their own organization (each request a new address).
+    P("membership-people",               "GET",  "302  403  200  403  403  403  200  403"),
+    P("membership-people",               "POST", "302  403  302+ 403  403  403  302+ 403",
+      body=lambda w: {"email": f"new-{uuid.uuid4().hex[:8]}@example.com", "role": "analyst"}),
     P("membership-criteria",             "GET",  "200  200  200  200  200  200  200  200"),
     P("membership-apply",                "GET",  "200  200  200  200  200  200  200  200"),
     P("membership-apply",                "POST", "302+ 302+ 302+ 302+ 302+ 302+ 302+ 302+", body=application_form),
