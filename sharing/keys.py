@@ -190,7 +190,8 @@ class ThresholdEvaluator:
                             blinded_elements=blinded_elements,
                         )
                     )
-                except (HolderUnavailable, CredentialRefused, PermissionError) as exc:
+                # A refusal (CredentialRefused, HolderRefused) is a PermissionError.
+                except (HolderUnavailable, PermissionError) as exc:
                     logger.warning("OPRF share holder %s did not evaluate: %s", holder.name, exc)
                     silent = holder
                     break

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -19,15 +18,10 @@ from psycopg import sql
 
 from governance.demo import DEMO_PASSWORD
 from sharing.taxii.envelope import MEDIA_TYPE
+from tests.reliability.processes import free_port
 
 REPO = Path(__file__).resolve().parent.parent
 STARTUP_SECONDS = 240
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _server_params(url: str) -> tuple[str, dict]:
@@ -51,7 +45,7 @@ def served(tmp_path):
     database_url = os.environ["DATABASE_URL"] + "_serve"
     broker_url = os.environ.get("CELERY_TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
     _drop_database(database_url)
-    port = _free_port()
+    port = free_port()
     env = {
         k: v
         for k, v in os.environ.items()

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import base64
 import binascii
+import contextlib
 import hashlib
 import hmac
 import json
@@ -173,9 +174,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"share holder {holder.name} (index {holder.share.index}) on {args.host}:{args.port}")
     sys.stdout.flush()
     try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+        with contextlib.suppress(KeyboardInterrupt):
+            server.serve_forever()
     finally:
         server.server_close()
     return 0

@@ -4,46 +4,32 @@ Meridian analyst signing in through it in the browser."""
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-import requests
 from django.core.management import call_command
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import accept_charter_page, authenticator_code
+from tests.identity import oidc_provider
+from tests.reliability.processes import free_port
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def demo_provider(demo, live_server, tmp_path, settings):
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "scripts/demo_sso.py", str(tmp_path), str(port), live_server.url],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=(tmp_path / "provider.log").open("wb"),
     )  # fmt: skip
     issuer = f"http://127.0.0.1:{port}/o"
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"{issuer}/.well-known/openid-configuration", timeout=1).ok:
-                    break
-            except requests.RequestException:
-                assert process.poll() is None, (tmp_path / "provider.log").read_text()
-                time.sleep(0.2)
+        oidc_provider.wait_for_issuer(issuer, process, tmp_path / "provider.log", timeout=60)
         settings.CLEARROOM_DEMO = True
         call_command("demo_sso", issuer, str(tmp_path / "demo-sso" / "client-secret"))
         yield issuer

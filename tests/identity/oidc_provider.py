@@ -4,7 +4,6 @@ free loopback port, with a fresh RSA key, database and client registration."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,8 @@ from pathlib import Path
 import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+
+from tests.reliability.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENT_ID = "clearroom"
@@ -25,12 +26,6 @@ class Provider:
     issuer: str
     private_key_pem: bytes
     process: subprocess.Popen
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def start(tmp: Path, redirect_uris: list[str]) -> Provider:
@@ -61,7 +56,7 @@ def start(tmp: Path, redirect_uris: list[str]) -> Provider:
         ],
         **run,
     )
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "django", "runserver", f"127.0.0.1:{port}", "--noreload"],
         cwd=ROOT,
@@ -70,16 +65,24 @@ def start(tmp: Path, redirect_uris: list[str]) -> Provider:
         stderr=(tmp / "provider.log").open("wb"),
     )
     issuer = f"http://127.0.0.1:{port}/o"
-    deadline = time.monotonic() + 30
+    wait_for_issuer(issuer, process, tmp / "provider.log")
+    return Provider(issuer=issuer, private_key_pem=pem, process=process)
+
+
+def wait_for_issuer(issuer: str, process: subprocess.Popen, log: Path, timeout: float = 30) -> None:
+    """Return once the provider at `issuer` serves its discovery document; fail with its log if
+    the process ends or `timeout` passes first."""
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
             if requests.get(f"{issuer}/.well-known/openid-configuration", timeout=1).ok:
-                return Provider(issuer=issuer, private_key_pem=pem, process=process)
+                return
         except requests.RequestException:
-            pass
+            if process.poll() is not None:
+                break
         time.sleep(0.2)
     process.kill()
-    raise RuntimeError((tmp / "provider.log").read_text())
+    raise RuntimeError(log.read_text())
 
 
 def stop(provider: Provider) -> None:

@@ -23,9 +23,12 @@ def _analysed(table: str) -> bool:
         return cursor.fetchone()[0]
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner statistics")
 def test_a_stale_table_is_analysed_once_then_left_alone():
     table = SharedIndicator._meta.db_table
+    if connection.vendor != "postgresql":
+        # Other databases keep no such statistics: nothing to refresh, nothing run.
+        assert refresh_stale_statistics([table]) == []
+        return
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT pg_stat_reset_single_table_counters('{table}'::regclass)")
     assert not _analysed(table)

@@ -21,19 +21,14 @@ import pytest
 from sharing.core import oprf
 from sharing.core.share_holder import HolderShare, answer
 from sharing.keys import threshold_evaluator
+from tests.reliability.processes import free_port
 from tests.sharing.oprf_helpers import blind, evaluation_events, post_evaluation
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _start_holder(share: Path) -> tuple[subprocess.Popen, int]:
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "sharing.core.share_holder", "--share", str(share),
          "--port", str(port)],
